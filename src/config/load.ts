@@ -1,0 +1,69 @@
+/**
+ * Reads config and scenario files: JSON or YAML (by extension, else by
+ * content), with parse errors reported as InputError naming the file and the
+ * line. The only file IO of the config layer.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, extname, resolve } from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { InputError } from '../errors.js';
+import { Field } from './reader.js';
+import { resolveConfig } from './resolve.js';
+import type { ResolvedConfig } from './types.js';
+
+/** Reads and parses a JSON or YAML file into its root Field. */
+export function readStructuredFile(file: string): Field {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(file, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return new Field(file, '', parseStructured(file, text));
+}
+
+/** Parses JSON or YAML text; `file` names it in errors and picks the syntax by extension (.json → JSON, .yaml/.yml → YAML, else JSON then YAML). */
+export function parseStructured(file: string, text: string): unknown {
+  const ext = extname(file).toLowerCase();
+  const asJson = (): unknown => {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw new InputError(file, '', `not valid JSON: ${jsonErrorWithLine(text, (e as Error).message)}`);
+    }
+  };
+  const asYaml = (): unknown => {
+    try {
+      return parseYaml(text, { uniqueKeys: true, prettyErrors: false });
+    } catch (e) {
+      if (e instanceof YAMLParseError) {
+        const where = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '';
+        throw new InputError(file, '', `not valid YAML${where}: ${e.message.split('\n')[0]}`);
+      }
+      throw new InputError(file, '', `not valid YAML: ${(e as Error).message}`);
+    }
+  };
+  if (ext === '.json') return asJson();
+  if (ext === '.yaml' || ext === '.yml') return asYaml();
+  const first = text.trimStart()[0];
+  return first === '{' || first === '[' ? asJson() : asYaml();
+}
+
+/** Node's JSON errors give a character position; add the line number. */
+function jsonErrorWithLine(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return message;
+  const pos = Number(m[1]);
+  const line = text.slice(0, pos).split('\n').length;
+  return `${message} (line ${line})`;
+}
+
+/** Resolves a config given as a root Field; `{file: …}` includes resolve relative to that field's file. */
+export function resolveConfigField(root: Field): ResolvedConfig {
+  return resolveConfig(root, (path, from) => readStructuredFile(resolve(dirname(from.file), path)));
+}
+
+/** Loads and resolves a config file (JSON or YAML). */
+export function loadConfig(file: string): ResolvedConfig {
+  return resolveConfigField(readStructuredFile(file));
+}
