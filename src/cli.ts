@@ -5,6 +5,7 @@
  * message on stderr and no stack trace.
  */
 import { writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from './config/load.js';
 import { CtreplayError, UsageError } from './errors.js';
@@ -39,29 +40,36 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
 
   program
     .command('replay')
-    .description('replay a trace against a config and report verdicts, tracked connections and drops (no trace: the bundled example)')
+    .description(
+      'replay a trace against a config and report verdicts, tracked connections and drops (no trace: the bundled example)',
+    )
     .argument('[trace]', 'trace file (.jsonl packets; format recognised by content)')
     .option('-c, --config <file>', 'config file (JSON or YAML)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--engine <engine>', 'engine').choices(['reference']).default('reference'))
-    .action(async (trace: string | undefined, opts: { config?: string; format: string; out?: string; engine: 'reference' }) => {
-      let configFile = opts.config;
-      if (trace === undefined) {
-        const ex = bundledExample();
-        trace = ex.trace;
-        configFile ??= ex.config;
-      }
-      if (configFile === undefined) throw new UsageError('replay: --config <file> is required with a trace');
-      const cfg = loadConfig(configFile);
-      const source = openTrace(trace);
-      const result = await runTrace(cfg, source.chunks(), { engine: opts.engine });
-      for (const w of source.warnings) io.stderr(`ctreplay: warning: ${w}\n`);
-      const report = buildReport(cfg, result, { file: trace, format: source.format });
-      const text = opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report);
-      if (opts.out) writeFileSync(opts.out, text);
-      else io.stdout(text);
-    });
+    .action(
+      async (
+        trace: string | undefined,
+        opts: { config?: string; format: string; out?: string; engine: 'reference' },
+      ) => {
+        let configFile = opts.config;
+        if (trace === undefined) {
+          const ex = bundledExample();
+          trace = ex.trace;
+          configFile ??= ex.config;
+        }
+        if (configFile === undefined) throw new UsageError('replay: --config <file> is required with a trace');
+        const cfg = loadConfig(configFile);
+        const source = openTrace(trace);
+        const result = await runTrace(cfg, source.chunks(), { engine: opts.engine });
+        for (const w of source.warnings) io.stderr(`ctreplay: warning: ${w}\n`);
+        const report = buildReport(cfg, result, { file: trace, format: source.format });
+        const text = opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report);
+        if (opts.out) writeFileSync(opts.out, text);
+        else io.stdout(text);
+      },
+    );
 
   program
     .command('check')
@@ -76,7 +84,13 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
       for (const s of scenarios) results.push(await checkScenario(s, opts.engine));
       const failed = results.filter((r) => !r.passed).length;
       if (opts.format === 'json') {
-        io.stdout(JSON.stringify({ schema: 'ctreplay/check@1', passed: failed === 0, engine: opts.engine, scenarios: results }, null, 2) + '\n');
+        io.stdout(
+          JSON.stringify(
+            { schema: 'ctreplay/check@1', passed: failed === 0, engine: opts.engine, scenarios: results },
+            null,
+            2,
+          ) + '\n',
+        );
       } else {
         io.stdout(renderCheck(results));
       }
@@ -104,7 +118,11 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
 }
 
 function show(v: string | Record<string, string>): string {
-  return typeof v === 'string' ? v : Object.entries(v).map(([k, x]) => `${k}: ${x}`).join(', ');
+  return typeof v === 'string'
+    ? v
+    : Object.entries(v)
+        .map(([k, x]) => `${k}: ${x}`)
+        .join(', ');
 }
 
 /** Text listing of check results: one line per scenario, one per mismatch. */
@@ -121,7 +139,9 @@ function renderCheck(results: readonly CheckResult[]): string {
     }
   }
   const failed = results.filter((r) => !r.passed).length;
-  out.push(`${results.length} scenario${results.length === 1 ? '' : 's'}: ${results.length - failed} passed, ${failed} failed`);
+  out.push(
+    `${results.length} scenario${results.length === 1 ? '' : 's'}: ${results.length - failed} passed, ${failed} failed`,
+  );
   return out.join('\n') + '\n';
 }
 

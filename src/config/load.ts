@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { InputError } from '../errors.js';
 import { Field } from './reader.js';
 import { resolveConfig } from './resolve.js';
@@ -17,7 +17,11 @@ export function readStructuredFile(file: string): Field {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new InputError(file, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InputError(
+      file,
+      '',
+      `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   return new Field(file, '', parseStructured(file, text));
 }
@@ -29,16 +33,21 @@ export function parseStructured(file: string, text: string): unknown {
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw new InputError(file, '', `not valid JSON: ${jsonErrorWithLine(text, (e as Error).message)}`);
+      throw new InputError(
+        file,
+        '',
+        `not valid JSON${jsonErrorLine(text, (e as Error).message)}: ${(e as Error).message}`,
+      );
     }
   };
   const asYaml = (): unknown => {
     try {
-      return parseYaml(text, { uniqueKeys: true, prettyErrors: false });
+      return parseYaml(text, { uniqueKeys: true });
     } catch (e) {
       if (e instanceof YAMLParseError) {
         const where = e.linePos?.[0] ? ` (line ${e.linePos[0].line}, column ${e.linePos[0].col})` : '';
-        throw new InputError(file, '', `not valid YAML${where}: ${e.message.split('\n')[0]}`);
+        const what = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        throw new InputError(file, '', `not valid YAML${where}: ${what}`);
       }
       throw new InputError(file, '', `not valid YAML: ${(e as Error).message}`);
     }
@@ -49,13 +58,12 @@ export function parseStructured(file: string, text: string): unknown {
   return first === '{' || first === '[' ? asJson() : asYaml();
 }
 
-/** Node's JSON errors give a character position; add the line number. */
-function jsonErrorWithLine(text: string, message: string): string {
+/** " (line N)" for a JSON syntax error: Node 20's messages carry no position, so ask the YAML parser where it stops. */
+function jsonErrorLine(text: string, message: string): string {
   const m = /position (\d+)/.exec(message);
-  if (!m) return message;
-  const pos = Number(m[1]);
-  const line = text.slice(0, pos).split('\n').length;
-  return `${message} (line ${line})`;
+  if (m) return ` (line ${text.slice(0, Number(m[1])).split('\n').length})`;
+  const err = parseDocument(text).errors[0];
+  return err?.linePos?.[0] ? ` (line ${err.linePos[0].line})` : '';
 }
 
 /** Resolves a config given as a root Field; `{file: …}` includes resolve relative to that field's file. */

@@ -52,7 +52,9 @@ export class Field {
     for (const k of Object.keys(this.value)) {
       if (!known.includes(k)) {
         const hint = closest(k, known);
-        this.at(k).fail(`unknown key "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}; known keys: ${known.join(', ')}`);
+        this.at(k).fail(
+          `unknown key "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}; known keys: ${known.join(', ')}`,
+        );
       }
     }
     return this;

@@ -58,7 +58,15 @@ const PAIR_KEYS = [
   'Description',
 ] as const;
 const SHARED_IFACE_KEYS = ['vpcCidr', 'autoTracked', 'conntrack', 'nitro'] as const;
-const INSTANCE_KEYS = ['id', 'type', 'allowance', 'addresses', 'securityGroups', 'interfaces', ...SHARED_IFACE_KEYS] as const;
+const INSTANCE_KEYS = [
+  'id',
+  'type',
+  'allowance',
+  'addresses',
+  'securityGroups',
+  'interfaces',
+  ...SHARED_IFACE_KEYS,
+] as const;
 const INTERFACE_KEYS = ['id', 'addresses', 'securityGroups', ...SHARED_IFACE_KEYS] as const;
 const RULE_ACTIONS = ['authorizeIngress', 'authorizeEgress', 'revokeIngress', 'revokeEgress'] as const;
 const ACTIONS = [...RULE_ACTIONS, 'setSecurityGroups', 'modifyConnectionTracking'] as const;
@@ -114,7 +122,10 @@ function readGroupList(f: Field, include: IncludeLoader): Field[] {
       f.object(['file'], '{file: path}');
       const inc = include(f.req('file').string(), f.req('file'));
       if (Array.isArray(inc.value)) return inc.array();
-      inc.object(['SecurityGroups', 'NextToken'], 'the output of `aws ec2 describe-security-groups` or its SecurityGroups array');
+      inc.object(
+        ['SecurityGroups', 'NextToken'],
+        'the output of `aws ec2 describe-security-groups` or its SecurityGroups array',
+      );
       return inc.req('SecurityGroups').array();
     }
     f.object(['SecurityGroups', 'NextToken'], 'the output of `aws ec2 describe-security-groups`');
@@ -172,7 +183,9 @@ export function readPermission(p: Field, refs: RefContext): Rule[] {
   else {
     proto =
       readProtocol(protoF.value) ??
-      protoF.fail(`unknown protocol ${JSON.stringify(protoF.value)} (expected "-1", tcp, udp, icmp, icmpv6 or a number 0…255)`);
+      protoF.fail(
+        `unknown protocol ${JSON.stringify(protoF.value)} (expected "-1", tcp, udp, icmp, icmpv6 or a number 0…255)`,
+      );
   }
 
   let from = -1;
@@ -229,19 +242,21 @@ export function readPermission(p: Field, refs: RefContext): Rule[] {
       const idF = r.req('GroupId');
       const id = idF.string();
       if (!refs.groupIds.has(id) && !refs.groupMembers.has(id)) {
-        idF.fail(`unknown security group "${id}" (define it under securityGroups, or list its addresses under groupMembers)`);
+        idF.fail(
+          `unknown security group "${id}" (define it under securityGroups, or list its addresses under groupMembers)`,
+        );
       }
       peers.push({ kind: 'group', id });
     }
   }
-  if (peers.length === 0) p.fail('the permission has no peer (IpRanges, Ipv6Ranges, PrefixListIds or UserIdGroupPairs)');
+  if (peers.length === 0)
+    p.fail('the permission has no peer (IpRanges, Ipv6Ranges, PrefixListIds or UserIdGroupPairs)');
   return peers.map((peer) => ({ proto, from, to, peer }));
 }
 
 /** Identity of a rule, as the AWS API compares them for revoke. */
 export function ruleKey(r: Rule): string {
-  const peer =
-    r.peer.kind === 'cidr' ? `cidr:${formatCidr(r.peer.cidr)}` : `${r.peer.kind}:${r.peer.id}`;
+  const peer = r.peer.kind === 'cidr' ? `cidr:${formatCidr(r.peer.cidr)}` : `${r.peer.kind}:${r.peer.id}`;
   return `${r.proto}|${r.from}|${r.to}|${peer}`;
 }
 
@@ -306,7 +321,9 @@ function readInstances(f: Field, groups: ReadonlyMap<string, SecurityGroup>) {
         const c = readCidrField(a, null, true);
         for (const o of owners) {
           if (overlaps(o.cidr, c)) {
-            a.fail(`${a.value} overlaps ${formatCidr(o.cidr)} of interface "${o.iface}"; every address belongs to one interface`);
+            a.fail(
+              `${a.value} overlaps ${formatCidr(o.cidr)} of interface "${o.iface}"; every address belongs to one interface`,
+            );
           }
         }
         owners.push({ cidr: c, iface: ifId, field: a });
@@ -426,7 +443,14 @@ function readEvents(
       for (const p of permsF.array('a list of IpPermission objects')) rules.push(...readPermission(p, refs));
       parsed.push({ ev: { at, action: action as (typeof RULE_ACTIONS)[number], groupId, rules }, field: e });
     } else {
-      e.object(['at', 'action', 'instanceId', 'interfaceId', action === 'setSecurityGroups' ? 'securityGroups' : 'conntrack', 'description']);
+      e.object([
+        'at',
+        'action',
+        'instanceId',
+        'interfaceId',
+        action === 'setSecurityGroups' ? 'securityGroups' : 'conntrack',
+        'description',
+      ]);
       const instF = e.req('instanceId');
       const instId = instF.string();
       const inst = instances.find((i) => i.id === instId) ?? instF.fail(`unknown instance "${instId}"`);
@@ -436,11 +460,16 @@ function readEvents(
         const ifId = ifF.string();
         const idx =
           inst.interfaces.find((i) => interfaces[i]!.id === ifId) ??
-          ifF.fail(`instance "${instId}" has no interface "${ifId}" (it has: ${inst.interfaces.map((i) => interfaces[i]!.id).join(', ')})`);
+          ifF.fail(
+            `instance "${instId}" has no interface "${ifId}" (it has: ${inst.interfaces.map((i) => interfaces[i]!.id).join(', ')})`,
+          );
         targets = [idx];
       }
       if (action === 'setSecurityGroups') {
-        const sgs = e.req('securityGroups').array('a list of security group ids').map((g) => readGroupRef(g, groups));
+        const sgs = e
+          .req('securityGroups')
+          .array('a list of security group ids')
+          .map((g) => readGroupRef(g, groups));
         // Default: the primary interface (DESIGN.md).
         parsed.push({ ev: { at, action, interface: targets[0]!, securityGroups: sgs }, field: e });
       } else {
@@ -468,13 +497,19 @@ function readEvents(
       const k = ruleKey(r);
       if (adding) {
         if (set.has(k) || inEvent.has(k)) {
-          field.at('permissions').fail(`${describeRule(r)} is already authorized in ${ev.groupId} at that time (AWS: InvalidPermission.Duplicate)`);
+          field
+            .at('permissions')
+            .fail(
+              `${describeRule(r)} is already authorized in ${ev.groupId} at that time (AWS: InvalidPermission.Duplicate)`,
+            );
         }
         inEvent.add(k);
         set.add(k);
       } else {
         if (!set.has(k)) {
-          field.at('permissions').fail(`${describeRule(r)} does not exist in ${ev.groupId} at that time (AWS: InvalidPermission.NotFound)`);
+          field
+            .at('permissions')
+            .fail(`${describeRule(r)} does not exist in ${ev.groupId} at that time (AWS: InvalidPermission.NotFound)`);
         }
         set.delete(k);
       }
@@ -485,8 +520,24 @@ function readEvents(
 
 /** A rule in words, for messages ("tcp 22-22 from 0.0.0.0/0"). */
 export function describeRule(r: Rule): string {
-  const proto = r.proto === -1 ? 'all protocols' : r.proto === 6 ? 'tcp' : r.proto === 17 ? 'udp' : r.proto === 1 ? 'icmp' : r.proto === 58 ? 'icmpv6' : `protocol ${r.proto}`;
-  const ports = r.proto === 6 || r.proto === 17 ? ` ${r.from}-${r.to}` : r.proto === 1 || r.proto === 58 ? ` type ${r.from} code ${r.to}` : '';
+  const proto =
+    r.proto === -1
+      ? 'all protocols'
+      : r.proto === 6
+        ? 'tcp'
+        : r.proto === 17
+          ? 'udp'
+          : r.proto === 1
+            ? 'icmp'
+            : r.proto === 58
+              ? 'icmpv6'
+              : `protocol ${r.proto}`;
+  const ports =
+    r.proto === 6 || r.proto === 17
+      ? ` ${r.from}-${r.to}`
+      : r.proto === 1 || r.proto === 58
+        ? ` type ${r.from} code ${r.to}`
+        : '';
   const peer = r.peer.kind === 'cidr' ? formatCidr(r.peer.cidr) : r.peer.id;
   return `permission ${proto}${ports} ${peer}`;
 }

@@ -243,7 +243,12 @@ export class ReferenceEngine {
     }
 
     // S10.3 an ICMP error related to an alive tracked flow (S6): allowed, no refresh.
-    if (isIcmp(p.proto) && isIcmpError(p.proto, p.icmpType) && p.quote !== null && this.isRelated(iface.index, table, p.quote)) {
+    if (
+      isIcmp(p.proto) &&
+      isIcmpError(p.proto, p.icmpType) &&
+      p.quote !== null &&
+      this.isRelated(iface.index, table, p.quote)
+    ) {
       return V.RELATED;
     }
 
@@ -335,7 +340,8 @@ export class ReferenceEngine {
         return this.cfg.prefixLists.get(peer.id)!.some((c) => cidrContains(c, a));
       case 'group': {
         for (let i = 0; i < this.ifaces.length; i++) {
-          if (this.ifaceGroups[i]!.includes(peer.id) && this.ifaces[i]!.addresses.some((c) => cidrContains(c, a))) return true;
+          if (this.ifaceGroups[i]!.includes(peer.id) && this.ifaces[i]!.addresses.some((c) => cidrContains(c, a)))
+            return true;
         }
         return (this.cfg.groupMembers.get(peer.id) ?? []).some((c) => cidrContains(c, a));
       }
@@ -357,8 +363,10 @@ export class ReferenceEngine {
     const remotePort = dir === 'in' ? p.sport : p.dport;
     const ingress = this.rulesOf(iface.index, 'in').filter((r) => isOpenPeer(r, p.src.v));
     const egress = this.rulesOf(iface.index, 'out').filter((r) => isOpenPeer(r, p.src.v));
-    const readingA = ingress.some((r) => matchesPort(r, p.proto, localPort)) && egress.some((r) => coversAllPorts(r, p.proto));
-    const readingB = egress.some((r) => matchesPort(r, p.proto, remotePort)) && ingress.some((r) => coversAllPorts(r, p.proto));
+    const readingA =
+      ingress.some((r) => matchesPort(r, p.proto, localPort)) && egress.some((r) => coversAllPorts(r, p.proto));
+    const readingB =
+      egress.some((r) => matchesPort(r, p.proto, remotePort)) && ingress.some((r) => coversAllPorts(r, p.proto));
     return readingA || readingB;
   }
 

@@ -140,7 +140,7 @@ export function formatAddr(a: Addr): string {
   // Longest run of ≥ 2 zero groups, leftmost on ties.
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;

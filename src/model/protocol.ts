@@ -92,7 +92,16 @@ export function readTcpFlags(s: string): number | null {
 /** Flag bits as letters in S A F R P U E C order. */
 export function formatTcpFlags(bits: number): string {
   let s = '';
-  for (const [ch, b] of [['S', TCP.SYN], ['A', TCP.ACK], ['F', TCP.FIN], ['R', TCP.RST], ['P', TCP.PSH], ['U', TCP.URG], ['E', TCP.ECE], ['C', TCP.CWR]] as const) {
+  for (const [ch, b] of [
+    ['S', TCP.SYN],
+    ['A', TCP.ACK],
+    ['F', TCP.FIN],
+    ['R', TCP.RST],
+    ['P', TCP.PSH],
+    ['U', TCP.URG],
+    ['E', TCP.ECE],
+    ['C', TCP.CWR],
+  ] as const) {
     if (bits & b) s += ch;
   }
   return s;

@@ -17,7 +17,11 @@ export interface LatencySummary {
 
 /** Records per-packet latencies of batches. */
 export class LatencyRecorder {
-  readonly histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: 3 });
+  readonly histogram = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 
   /** Records a batch of `packets` packets that took `ns` nanoseconds. */
   recordBatch(ns: number, packets: number): void {

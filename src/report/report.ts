@@ -66,7 +66,11 @@ function verdictCounts(counts: readonly number[]): VerdictCounts {
 }
 
 /** Builds report@1 from a run. */
-export function buildReport(cfg: ResolvedConfig, r: RunResult, trace: { file: string | null; format: string | null }): Report {
+export function buildReport(
+  cfg: ResolvedConfig,
+  r: RunResult,
+  trace: { file: string | null; format: string | null },
+): Report {
   return {
     schema: 'ctreplay/report@1',
     trace: {

@@ -32,7 +32,9 @@ export function renderText(r: Report): string {
   out.push('');
   const span = t.firstTs !== null && t.lastTs !== null ? `, ${(t.lastTs - t.firstTs).toFixed(3)} s of trace` : '';
   out.push(`trace      ${nf.format(t.packets)} packets, ${bytes(t.bytes)}${span}`);
-  out.push(`           malformed ${nf.format(t.malformed)}, reordered ${nf.format(t.reordered)}, foreign ${nf.format(t.foreign)}`);
+  out.push(
+    `           malformed ${nf.format(t.malformed)}, reordered ${nf.format(t.reordered)}, foreign ${nf.format(t.foreign)}`,
+  );
   const total = Object.values(r.verdicts).reduce((a, b) => a + b, 0);
   out.push(`verdicts   ${nf.format(total)} evaluations`);
   for (const [k, v] of Object.entries(r.verdicts)) {
@@ -52,9 +54,13 @@ export function renderText(r: Report): string {
     );
   }
   const run = r.run;
-  out.push(`run        ${run.engine} engine, ${run.workers} worker${run.workers === 1 ? '' : 's'}, ${run.wallSeconds.toFixed(3)} s wall, ${nf.format(run.packetsPerSecond)} packets/s`);
+  out.push(
+    `run        ${run.engine} engine, ${run.workers} worker${run.workers === 1 ? '' : 's'}, ${run.wallSeconds.toFixed(3)} s wall, ${nf.format(run.packetsPerSecond)} packets/s`,
+  );
   const l = r.latency;
-  out.push(`latency    p50 ${ns(l.p50)}, p90 ${ns(l.p90)}, p99 ${ns(l.p99)}, p99.9 ${ns(l.p999)}, max ${ns(l.max)} per packet`);
+  out.push(
+    `latency    p50 ${ns(l.p50)}, p90 ${ns(l.p90)}, p99 ${ns(l.p99)}, p99.9 ${ns(l.p999)}, max ${ns(l.max)} per packet`,
+  );
   out.push(`digest     ${run.digest}`);
   return out.join('\n') + '\n';
 }

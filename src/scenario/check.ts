@@ -14,7 +14,10 @@ import type { Expectation, InstanceExpectKey, Scenario } from './scenario.js';
 /** What a packet got: one verdict, or one per evaluation with its instance and interface ids. */
 export type Actual =
   | { readonly kind: 'packet'; readonly verdict: Verdict }
-  | { readonly kind: 'evaluations'; readonly list: ReadonlyArray<{ instance: string; iface: string; verdict: Verdict }> };
+  | {
+      readonly kind: 'evaluations';
+      readonly list: ReadonlyArray<{ instance: string; iface: string; verdict: Verdict }>;
+    };
 
 /** One packet whose verdict differs from its expectation. */
 export interface PacketMismatch {
@@ -85,9 +88,12 @@ function showActual(a: Actual, e: Expectation): string | Record<string, string> 
   if (e.kind === 'one' && a.list.length === 1) return a.list[0]!.verdict;
   const out: Record<string, string> = {};
   // Key like the expectation does where it can (instance or interface id).
-  const useIface = e.kind === 'by' && [...e.byId.keys()].some((k) => a.list.some((x) => x.iface === k && x.instance !== k));
+  const useIface =
+    e.kind === 'by' && [...e.byId.keys()].some((k) => a.list.some((x) => x.iface === k && x.instance !== k));
   for (const x of a.list) out[useIface ? x.iface : x.instance] = x.verdict;
-  if (e.kind === 'by') for (const k of e.byId.keys()) if (!a.list.some((x) => x.instance === k || x.iface === k)) out[k] = '(not evaluated)';
+  if (e.kind === 'by')
+    for (const k of e.byId.keys())
+      if (!a.list.some((x) => x.instance === k || x.iface === k)) out[k] = '(not evaluated)';
   return out;
 }
 
@@ -102,7 +108,8 @@ export async function checkScenario(s: Scenario, engine: EngineName): Promise<Ch
     if (!e) return;
     checked++;
     const a = actualOf(s.config, topo, p, run.outcomes![i]!);
-    if (!matches(e, a)) mismatches.push({ index: i, summary: summarizePacket(p), expected: showExpected(e), actual: showActual(a, e) });
+    if (!matches(e, a))
+      mismatches.push({ index: i, summary: summarizePacket(p), expected: showExpected(e), actual: showActual(a, e) });
   });
 
   const report = buildReport(s.config, run, { file: s.file, format: 'scenario' });

@@ -13,7 +13,9 @@ import { decodeJsonPacket } from '../trace/json-packet.js';
 import type { Packet } from '../trace/packet.js';
 
 /** An expected verdict: one for the packet, or one per instance/interface id. */
-export type Expectation = { readonly kind: 'one'; readonly verdict: Verdict } | { readonly kind: 'by'; readonly byId: ReadonlyMap<string, Verdict> };
+export type Expectation =
+  | { readonly kind: 'one'; readonly verdict: Verdict }
+  | { readonly kind: 'by'; readonly byId: ReadonlyMap<string, Verdict> };
 
 /** Per-instance counters a scenario may expect (report@1 instance fields). */
 export const INSTANCE_EXPECT_KEYS = [
@@ -95,7 +97,8 @@ export function loadScenario(file: string): Scenario {
 
 function readVerdict(f: Field): Verdict {
   const s = f.string();
-  if (!(VERDICTS as readonly string[]).includes(s)) f.fail(`unknown verdict "${s}" (expected one of ${VERDICTS.join(', ')})`);
+  if (!(VERDICTS as readonly string[]).includes(s))
+    f.fail(`unknown verdict "${s}" (expected one of ${VERDICTS.join(', ')})`);
   return s as Verdict;
 }
 
@@ -103,7 +106,8 @@ function readExpectation(f: Field, instanceIds: ReadonlySet<string>, interfaceId
   if (typeof f.value === 'string') return { kind: 'one', verdict: readVerdict(f) };
   const byId = new Map<string, Verdict>();
   for (const [id, vf] of f.entries('a verdict string or an object {instanceId: verdict}')) {
-    if (!instanceIds.has(id) && !interfaceIds.has(id)) vf.fail(`"${id}" is neither an instance id nor an interface id of the config`);
+    if (!instanceIds.has(id) && !interfaceIds.has(id))
+      vf.fail(`"${id}" is neither an instance id nor an interface id of the config`);
     byId.set(id, readVerdict(vf));
   }
   if (byId.size === 0) f.fail('expected at least one {id: verdict}');

@@ -12,8 +12,24 @@ import type { Fragment, Packet, Quote } from './packet.js';
 
 /** Keys a JSON packet may carry. `expect` is read by `check` and ignored here; note/comment/description are free text. */
 export const PACKET_KEYS = [
-  't', 'src', 'dst', 'proto', 'sport', 'dport', 'flags', 'icmpType', 'icmpCode', 'icmpId', 'icmpSeq',
-  'len', 'quote', 'fragment', 'expect', 'note', 'comment', 'description',
+  't',
+  'src',
+  'dst',
+  'proto',
+  'sport',
+  'dport',
+  'flags',
+  'icmpType',
+  'icmpCode',
+  'icmpId',
+  'icmpSeq',
+  'len',
+  'quote',
+  'fragment',
+  'expect',
+  'note',
+  'comment',
+  'description',
 ] as const;
 
 const QUOTE_KEYS = ['src', 'dst', 'proto', 'sport', 'dport', 'flags', 'icmpType', 'icmpCode', 'icmpId', 'icmpSeq'];
@@ -95,7 +111,8 @@ export function decodeJsonPacket(raw: unknown): Packet {
   const len = typeof lenRaw === 'number' && Number.isInteger(lenRaw) && lenRaw >= 0 ? lenRaw : 0;
   try {
     unknownKeys(raw, PACKET_KEYS, '');
-    if (ts === null) bad(raw['t'] === undefined ? 'missing "t"' : `"t" is not a time in seconds: ${JSON.stringify(raw['t'])}`);
+    if (ts === null)
+      bad(raw['t'] === undefined ? 'missing "t"' : `"t" is not a time in seconds: ${JSON.stringify(raw['t'])}`);
     if (lenRaw !== undefined) int(raw, 'len', 0, 0xffffffff);
     const src = addr(raw, 'src');
     const dst = addr(raw, 'dst');
@@ -111,7 +128,9 @@ export function decodeJsonPacket(raw: unknown): Packet {
     let flags = 0;
     if (header && p === PROTO.TCP && raw['flags'] !== undefined) {
       const f = raw['flags'];
-      flags = (typeof f === 'string' ? readTcpFlags(f) : null) ?? bad(`"flags" must be TCP flag letters (S A F R P U), got ${JSON.stringify(f)}`);
+      flags =
+        (typeof f === 'string' ? readTcpFlags(f) : null) ??
+        bad(`"flags" must be TCP flag letters (S A F R P U), got ${JSON.stringify(f)}`);
     }
     const quote = icmp && raw['quote'] !== undefined ? readQuote(raw['quote'], src.v) : null;
     return {

@@ -36,7 +36,10 @@ export class JsonlTrace implements TraceSource {
       }
       if (p.kind === 'malformed') {
         this.malformed++;
-        if (this.malformed <= KEEP_REASONS) this.warnings.push(`${this.file}: line ${lineNo}: malformed packet: ${p.reason}`);
+        if (this.malformed <= KEEP_REASONS)
+          this.warnings.push(
+            `${this.file}: line ${lineNo}: malformed packet (counted; the replay goes on): ${p.reason}`,
+          );
       }
       chunk.push(p);
       if (chunk.length === CHUNK) {

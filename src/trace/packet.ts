@@ -81,7 +81,8 @@ export function summarizePacket(p: Packet): string {
   let s = `t=${formatNs(p.ts)} ${name} ${ep(p.src, p.sport)} > ${ep(p.dst, p.dport)}`;
   if (p.proto === 6 && !isNonFirstFragment(p)) s += ` [${formatTcpFlags(p.flags)}]`;
   if (isIcmp(p.proto) && !isNonFirstFragment(p)) s += ` type ${p.icmpType} code ${p.icmpCode} id ${p.icmpId}`;
-  if (p.quote) s += ` quoting ${protocolName(p.quote.proto)} ${formatAddr(p.quote.src)}:${p.quote.sport} > ${formatAddr(p.quote.dst)}:${p.quote.dport}`;
+  if (p.quote)
+    s += ` quoting ${protocolName(p.quote.proto)} ${formatAddr(p.quote.src)}:${p.quote.sport} > ${formatAddr(p.quote.dst)}:${p.quote.dport}`;
   if (p.frag) s += ` frag id ${p.frag.id} offset ${p.frag.offset}${p.frag.more ? ' MF' : ''}`;
   return s;
 }

@@ -33,9 +33,19 @@ export function openTrace(file: string): TraceSource {
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new TraceError(file, err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : `cannot read (${err.code ?? err.message})`);
+    throw new TraceError(
+      file,
+      err.code === 'ENOENT'
+        ? 'no such file'
+        : err.code === 'EISDIR'
+          ? 'is a directory'
+          : `cannot read (${err.code ?? err.message})`,
+    );
   }
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   if (text.startsWith('{')) return new JsonlTrace(file);
   if (head.length === 0) throw new TraceError(file, 'is empty; not a trace');
   throw new TraceError(file, 'not a trace: expected JSON lines of packets (the first byte is not "{")');
