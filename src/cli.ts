@@ -135,7 +135,9 @@ function renderCheck(results: readonly CheckResult[]): string {
       out.push(`        expected ${show(m.expected)}, got ${show(m.actual)}`);
     }
     for (const c of r.counterMismatches) {
-      out.push(`      instance ${c.instance}: ${c.counter} expected ${c.expected}, got ${c.actual}`);
+      out.push(
+        `      ${c.instance === null ? 'trace' : `instance ${c.instance}`}: ${c.counter} expected ${c.expected}, got ${c.actual}`,
+      );
     }
   }
   const failed = results.filter((r) => !r.passed).length;

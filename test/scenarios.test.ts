@@ -17,6 +17,7 @@ describe('scenarios', () => {
   it('has the six shared scenarios and the independent ones', () => {
     expect(files.filter((f) => f.includes('/shared/'))).toHaveLength(6);
     expect(files.filter((f) => f.includes('/independent/')).length).toBeGreaterThanOrEqual(30);
+    expect(files.filter((f) => f.includes('/own/')).length).toBeGreaterThanOrEqual(1);
   });
 
   it.each(files.map((f) => [f.slice(root.length + 1), f]))('%s passes on the reference engine', async (_name, file) => {

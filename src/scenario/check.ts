@@ -27,9 +27,9 @@ export interface PacketMismatch {
   readonly actual: string | Record<string, string>;
 }
 
-/** One per-instance counter that differs. */
+/** One per-instance counter (or trace total, instance null) that differs. */
 export interface CounterMismatch {
-  readonly instance: string;
+  readonly instance: string | null;
   readonly counter: string;
   readonly expected: number | null;
   readonly actual: number | null;
@@ -127,6 +127,10 @@ export async function checkScenario(s: Scenario, engine: EngineName): Promise<Ch
       const actual = inst.verdicts[v as keyof typeof inst.verdicts];
       if (actual !== expected) counterMismatches.push({ instance: id, counter: `verdicts.${v}`, expected, actual });
     }
+  }
+  for (const [k, expected] of s.expectTrace) {
+    const actual = report.trace[k];
+    if (actual !== expected) counterMismatches.push({ instance: null, counter: `trace.${k}`, expected, actual });
   }
   return {
     file: s.file,

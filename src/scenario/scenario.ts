@@ -30,6 +30,20 @@ export const INSTANCE_EXPECT_KEYS = [
 /** A counter a scenario may expect. */
 export type InstanceExpectKey = (typeof INSTANCE_EXPECT_KEYS)[number];
 
+/** Trace totals a scenario may expect (report@1 trace fields). */
+export const TRACE_EXPECT_KEYS = [
+  'packets',
+  'bytes',
+  'malformed',
+  'reordered',
+  'foreign',
+  'firstTs',
+  'lastTs',
+] as const;
+
+/** A trace total a scenario may expect. */
+export type TraceExpectKey = (typeof TRACE_EXPECT_KEYS)[number];
+
 /** A loaded scenario. */
 export interface Scenario {
   readonly file: string;
@@ -42,12 +56,14 @@ export interface Scenario {
   readonly expectInstances: ReadonlyMap<string, ReadonlyMap<InstanceExpectKey, number | null>>;
   /** instance id → verdict → expected count. */
   readonly expectInstanceVerdicts: ReadonlyMap<string, ReadonlyMap<Verdict, number>>;
+  /** Expected trace totals (an extension of the scenario format). */
+  readonly expectTrace: ReadonlyMap<TraceExpectKey, number | null>;
 }
 
 /** Loads and validates a scenario file. */
 export function loadScenario(file: string): Scenario {
   const root = readStructuredFile(file);
-  root.object(['name', 'description', 'config', 'packets', 'expectInstances'], 'a scenario object');
+  root.object(['name', 'description', 'config', 'packets', 'expectInstances', 'expectTrace'], 'a scenario object');
   const nameF = root.opt('name');
   const name = nameF ? nameF.string() : basename(file);
   const configF = root.req('config');
@@ -92,7 +108,25 @@ export function loadScenario(file: string): Scenario {
       }
     }
   }
-  return { file, name, config, packets, expects, expectInstances, expectInstanceVerdicts };
+  const expectTrace = new Map<TraceExpectKey, number | null>();
+  const etF = root.opt('expectTrace');
+  if (etF) {
+    etF.object(TRACE_EXPECT_KEYS, 'an object of expected trace totals');
+    for (const k of TRACE_EXPECT_KEYS) {
+      const v = etF.opt(k);
+      if (!v) continue;
+      const seconds = k === 'firstTs' || k === 'lastTs';
+      expectTrace.set(
+        k,
+        seconds
+          ? v.value === null
+            ? null
+            : v.number(0, Number.MAX_VALUE, 'seconds')
+          : v.int(0, Number.MAX_SAFE_INTEGER, 'a count'),
+      );
+    }
+  }
+  return { file, name, config, packets, expects, expectInstances, expectInstanceVerdicts, expectTrace };
 }
 
 function readVerdict(f: Field): Verdict {

@@ -118,8 +118,6 @@ export function decodeJsonPacket(raw: unknown): Packet {
     const dst = addr(raw, 'dst');
     if (src.v !== dst.v) bad('"src" and "dst" are of different address families');
     const p = proto(raw);
-    if (p === PROTO.ICMP && src.v === 6) bad('ICMP (1) over IPv6; ICMPv6 is protocol 58');
-    if (p === PROTO.ICMPV6 && src.v === 4) bad('ICMPv6 (58) over IPv4; ICMP is protocol 1');
     const frag = raw['fragment'] === undefined ? null : readFragment(raw['fragment']);
     // A non-first fragment carries no transport header: ports, flags and ICMP fields are not read.
     const header = frag === null || frag.offset === 0;
