@@ -9,7 +9,8 @@
  * largest timestamp seen so far), so the engine never reads wall time.
  */
 import type { ConfigEvent, Interface, ResolvedConfig, Rule, Timeouts } from '../config/types.js';
-import { addrKey, cidrContains, type Addr } from '../model/addr.js';
+import { RuleState } from './state.js';
+import { addrKey, type Addr } from '../model/addr.js';
 import { PROTO, TCP, hasPorts, icmpQueryKind, isIcmp, isIcmpError } from '../model/protocol.js';
 import { Topology } from '../model/topology.js';
 import { V, isAllowed } from '../model/verdict.js';
@@ -87,11 +88,8 @@ function sameAddr(a: Addr, b: Addr): boolean {
 export class ReferenceEngine {
   private readonly topo: Topology;
   private readonly ifaces: readonly Interface[];
-  /** Current rules of each group (S12 events change them). */
-  private readonly groupRules = new Map<string, { ingress: Rule[]; egress: Rule[] }>();
-  /** Current groups of each interface (setSecurityGroups changes them). */
-  private readonly ifaceGroups: string[][];
-  /** Current timeouts of each interface (modifyConnectionTracking changes them). */
+  /** Rules, group memberships and timeouts of the moment (S12 events change them). */
+  private readonly state: RuleState;
   private readonly ifaceTimeouts: Timeouts[];
   private readonly allowance: ReadonlyArray<number | null>;
   /** One connection-tracking table per instance (S1). */
@@ -104,12 +102,11 @@ export class ReferenceEngine {
   private nextEvent = 0;
   private readonly counters: EngineCounters;
 
-  constructor(private readonly cfg: ResolvedConfig) {
+  constructor(cfg: ResolvedConfig) {
     this.topo = new Topology(cfg);
     this.ifaces = cfg.interfaces;
-    for (const g of cfg.groups.values()) this.groupRules.set(g.id, { ingress: [...g.ingress], egress: [...g.egress] });
-    this.ifaceGroups = cfg.interfaces.map((i) => [...i.securityGroups]);
-    this.ifaceTimeouts = cfg.interfaces.map((i) => ({ ...i.timeouts }));
+    this.state = new RuleState(cfg);
+    this.ifaceTimeouts = this.state.ifaceTimeouts;
     this.allowance = cfg.instances.map((i) => i.allowance);
     this.tables = cfg.instances.map(() => new Map());
     this.buckets = cfg.interfaces.map(() => ({ units: BUCKET_CAPACITY, last: null }));
@@ -166,35 +163,11 @@ export class ReferenceEngine {
   }
 
   private applyEvent(ev: ConfigEvent): void {
-    switch (ev.action) {
-      case 'authorizeIngress':
-      case 'authorizeEgress':
-      case 'revokeIngress':
-      case 'revokeEgress': {
-        const rules = this.groupRules.get(ev.groupId)!;
-        const list = ev.action.endsWith('Ingress') ? rules.ingress : rules.egress;
-        for (const r of ev.rules) {
-          const i = list.findIndex((x) => sameRule(x, r));
-          if (ev.action.startsWith('authorize')) {
-            if (i === -1) list.push(r);
-          } else if (i !== -1) {
-            list.splice(i, 1);
-          }
-        }
-        return;
-      }
-      case 'setSecurityGroups':
-        this.ifaceGroups[ev.interface] = [...ev.securityGroups];
-        return;
-      case 'modifyConnectionTracking': {
-        // Only the keys given change; the new values govern alive entries from now on (S14).
-        for (const i of ev.interfaces) Object.assign(this.ifaceTimeouts[i]!, ev.timeouts);
-        for (const table of this.tables) {
-          for (const e of table.values()) {
-            if (ev.interfaces.includes(e.iface)) this.rearm(e);
-          }
-        }
-        return;
+    const changed = this.state.apply(ev);
+    // New timeouts govern alive entries from now on (S14): move their timers.
+    if (changed.length > 0) {
+      for (const table of this.tables) {
+        for (const e of table.values()) if (changed.includes(e.iface)) this.rearm(e);
       }
     }
   }
@@ -317,35 +290,7 @@ export class ReferenceEngine {
   /** S8 and S3: does any rule of direction `dir` of any group on the interface match? */
   private rulesAllow(ifi: number, dir: Dir, p: IpPacket): boolean {
     const peer = dir === 'in' ? p.src : p.dst;
-    return this.rulesOf(ifi, dir).some((r) => protoPortsMatch(r, p) && this.peerMatches(r, peer));
-  }
-
-  /** The union of the current rules of the interface's groups in one direction (S3). */
-  private rulesOf(ifi: number, dir: Dir): Rule[] {
-    const out: Rule[] = [];
-    for (const g of this.ifaceGroups[ifi]!) {
-      const rules = this.groupRules.get(g)!;
-      out.push(...(dir === 'in' ? rules.ingress : rules.egress));
-    }
-    return out;
-  }
-
-  /** S8 peers: CIDRs of the packet's family, prefix lists, and group references (current members). */
-  private peerMatches(r: Rule, a: Addr): boolean {
-    const peer = r.peer;
-    switch (peer.kind) {
-      case 'cidr':
-        return cidrContains(peer.cidr, a);
-      case 'prefixList':
-        return this.cfg.prefixLists.get(peer.id)!.some((c) => cidrContains(c, a));
-      case 'group': {
-        for (let i = 0; i < this.ifaces.length; i++) {
-          if (this.ifaceGroups[i]!.includes(peer.id) && this.ifaces[i]!.addresses.some((c) => cidrContains(c, a)))
-            return true;
-        }
-        return (this.cfg.groupMembers.get(peer.id) ?? []).some((c) => cidrContains(c, a));
-      }
-    }
+    return this.state.rulesOf(ifi, dir).some((r) => protoPortsMatch(r, p) && this.state.peerMatches(r, peer));
   }
 
   // ---------------------------------------------------------------- S9
@@ -361,8 +306,8 @@ export class ReferenceEngine {
     if (!hasPorts(p.proto) || iface.autoTracked !== false) return false;
     const localPort = dir === 'in' ? p.dport : p.sport;
     const remotePort = dir === 'in' ? p.sport : p.dport;
-    const ingress = this.rulesOf(iface.index, 'in').filter((r) => isOpenPeer(r, p.src.v));
-    const egress = this.rulesOf(iface.index, 'out').filter((r) => isOpenPeer(r, p.src.v));
+    const ingress = this.state.rulesOf(iface.index, 'in').filter((r) => isOpenPeer(r, p.src.v));
+    const egress = this.state.rulesOf(iface.index, 'out').filter((r) => isOpenPeer(r, p.src.v));
     const readingA =
       ingress.some((r) => matchesPort(r, p.proto, localPort)) && egress.some((r) => coversAllPorts(r, p.proto));
     const readingB =
@@ -574,14 +519,6 @@ function matchesPort(r: Rule, proto: number, port: number): boolean {
 /** S9: one rule covering the protocol (or -1) on all ports 0–65535. */
 function coversAllPorts(r: Rule, proto: number): boolean {
   return r.proto === -1 || (r.proto === proto && r.from === 0 && r.to === 65535);
-}
-
-function sameRule(a: Rule, b: Rule): boolean {
-  if (a.proto !== b.proto || a.from !== b.from || a.to !== b.to || a.peer.kind !== b.peer.kind) return false;
-  if (a.peer.kind === 'cidr' && b.peer.kind === 'cidr') {
-    return a.peer.cidr.v === b.peer.cidr.v && a.peer.cidr.n === b.peer.cidr.n && a.peer.cidr.len === b.peer.cidr.len;
-  }
-  return (a.peer as { id: string }).id === (b.peer as { id: string }).id;
 }
 
 // A binary min-heap on Timer.at.
