@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from './config/load.js';
+import { ENGINE_NAMES, type EngineName } from './engine/engines.js';
 import { CtreplayError, UsageError } from './errors.js';
 import { bundledExample, packageVersion } from './paths.js';
 import { buildReport } from './report/report.js';
@@ -47,11 +48,11 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
     .option('-c, --config <file>', 'config file (JSON or YAML)')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--engine <engine>', 'engine').choices(['reference']).default('reference'))
+    .addOption(new Option('--engine <engine>', 'engine').choices([...ENGINE_NAMES]).default('wasm'))
     .action(
       async (
         trace: string | undefined,
-        opts: { config?: string; format: string; out?: string; engine: 'reference' },
+        opts: { config?: string; format: string; out?: string; engine: EngineName },
       ) => {
         let configFile = opts.config;
         if (trace === undefined) {
@@ -76,8 +77,8 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
     .description('run scenarios and compare every verdict and counter with its expectation (exit 1 on any mismatch)')
     .argument('<scenario...>', 'scenario files (JSON or YAML)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--engine <engine>', 'engine').choices(['reference']).default('reference'))
-    .action(async (files: string[], opts: { format: string; engine: 'reference' }) => {
+    .addOption(new Option('--engine <engine>', 'engine').choices([...ENGINE_NAMES]).default('wasm'))
+    .action(async (files: string[], opts: { format: string; engine: EngineName }) => {
       // Validate every file first: a broken scenario stops the run before any packet (exit 2).
       const scenarios = files.map((f) => loadScenario(f));
       const results: CheckResult[] = [];

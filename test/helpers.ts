@@ -2,6 +2,7 @@
  * Test helpers: build configs and packets tersely, run them through an
  * engine, and read back one verdict string per packet.
  */
+import { expect } from 'vitest';
 import { Field } from '../src/config/reader.js';
 import { resolveConfig } from '../src/config/resolve.js';
 import type { ResolvedConfig } from '../src/config/types.js';
@@ -86,11 +87,19 @@ export interface Outcome {
   readonly cfg: ResolvedConfig;
 }
 
-/** Runs packets through the reference engine. */
+/**
+ * Runs packets through the reference engine, and through the WASM engine,
+ * which must agree on every outcome byte and counter (the verdicts returned
+ * are the reference engine's).
+ */
 export async function run(config: unknown, packets: Json[]): Promise<Outcome> {
   const cfg = resolve(config);
   const decoded = packets.map((p) => decodeJsonPacket(p));
   const r = await runTrace(cfg, [decoded], { engine: 'reference', keepOutcomes: true });
+  const w = await runTrace(cfg, [decoded], { engine: 'wasm', keepOutcomes: true });
+  expect([...w.outcomes!], 'WASM engine outcome bytes').toEqual([...r.outcomes!]);
+  expect(w.counters, 'WASM engine counters').toEqual(r.counters);
+  expect(w.trace, 'WASM engine trace totals').toEqual(r.trace);
   const topo = new Topology(cfg);
   const v = decoded.map((p, i) => {
     const a = actualOf(cfg, topo, p, r.outcomes![i]!);

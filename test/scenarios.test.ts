@@ -20,8 +20,11 @@ describe('scenarios', () => {
     expect(files.filter((f) => f.includes('/own/')).length).toBeGreaterThanOrEqual(1);
   });
 
-  it.each(files.map((f) => [f.slice(root.length + 1), f]))('%s passes on the reference engine', async (_name, file) => {
-    const r = await checkScenario(loadScenario(file), 'reference');
+  const cases = files.flatMap((f) =>
+    (['reference', 'wasm'] as const).map((e) => [f.slice(root.length + 1), e, f] as const),
+  );
+  it.each(cases)('%s passes on the %s engine', async (_name, engine, file) => {
+    const r = await checkScenario(loadScenario(file), engine);
     expect({ mismatches: r.mismatches, counters: r.counterMismatches }).toEqual({ mismatches: [], counters: [] });
     expect(r.checked).toBeGreaterThan(0);
   });

@@ -1,26 +1,26 @@
 /**
- * Runs a trace through an engine: the S21 clock, the engine, the digest, the
- * latency histogram. Data flows one way: packets in, RunResult out.
+ * Runs a trace through an engine: fill the engine's batch, process, digest
+ * the outcome bytes, time each batch for the latency histogram. Data flows
+ * one way: packets in, RunResult out.
  */
 import type { ResolvedConfig } from '../config/types.js';
 import type { EngineCounters } from '../engine/counters.js';
-import { ReferenceEngine } from '../engine/reference.js';
+import { createEngine, type EngineName } from '../engine/engines.js';
+import type { WasmEngineOptions } from '../engine/wasm.js';
 import { LatencyRecorder, type LatencySummary } from '../report/latency.js';
+import { writePacket } from '../trace/batch.js';
 import type { Packet } from '../trace/packet.js';
-import { VirtualClock, type TraceStats } from './clock.js';
+import type { TraceStats } from './clock.js';
 import { VerdictDigest } from './digest.js';
 
-/** Packets per latency sample: the histogram records batch time ÷ batch size. */
-const TIMED_BATCH = 256;
-
-/** Engines selectable with `--engine`. */
-export type EngineName = 'reference';
+export type { EngineName } from '../engine/engines.js';
 
 /** Options of a run. */
 export interface RunOptions {
   readonly engine: EngineName;
-  /** Keep every packet's outcome byte (for `check`). */
+  /** Keep every packet's outcome byte (for `check` and differential tests). */
   readonly keepOutcomes?: boolean;
+  readonly wasm?: WasmEngineOptions;
 }
 
 /** Everything a report is made from. */
@@ -43,44 +43,49 @@ export async function runTrace(
   opts: RunOptions,
 ): Promise<RunResult> {
   const start = process.hrtime.bigint();
-  const engine = new ReferenceEngine(cfg);
-  const clock = new VirtualClock();
+  const engine = createEngine(opts.engine, cfg, opts.wasm);
   const digest = new VerdictDigest();
   const latency = new LatencyRecorder();
-  let outcomes: Uint8Array | null = opts.keepOutcomes ? new Uint8Array(1024) : null;
-  let n = 0;
+  let outcomes: Uint8Array | null = opts.keepOutcomes ? new Uint8Array(4096) : null;
+  let kept = 0;
+  let batch = engine.batch();
+  let fill = 0;
+
+  const flush = () => {
+    const t0 = process.hrtime.bigint();
+    engine.process(fill);
+    latency.recordBatch(Number(process.hrtime.bigint() - t0), fill);
+    batch = engine.batch();
+    const out = batch.out.subarray(0, fill);
+    digest.pushAll(out);
+    if (outcomes !== null) {
+      if (kept + fill > outcomes.length) {
+        const bigger = new Uint8Array(Math.max(outcomes.length * 2, kept + fill));
+        bigger.set(outcomes.subarray(0, kept));
+        outcomes = bigger;
+      }
+      outcomes.set(out, kept);
+      kept += fill;
+    }
+    fill = 0;
+  };
 
   for await (const chunk of chunks) {
-    for (let start = 0; start < chunk.length; start += TIMED_BATCH) {
-      const t0 = process.hrtime.bigint();
-      const end = Math.min(chunk.length, start + TIMED_BATCH);
-      for (let i = start; i < end; i++) {
-        const p = chunk[i]!;
-        const t = clock.tick(p.ts, p.len);
-        const o = engine.process(p, t);
-        digest.push(o);
-        if (outcomes !== null) {
-          if (n === outcomes.length) {
-            const bigger = new Uint8Array(outcomes.length * 2);
-            bigger.set(outcomes);
-            outcomes = bigger;
-          }
-          outcomes[n] = o;
-        }
-        n++;
-      }
-      latency.recordBatch(Number(process.hrtime.bigint() - t0), end - start);
+    for (const p of chunk) {
+      writePacket(batch, fill++, p);
+      if (fill === engine.batchCapacity) flush();
     }
   }
-  const counters = engine.finish(clock.stats.lastTs);
+  if (fill > 0) flush();
+  const counters = engine.finish();
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   return {
     engine: opts.engine,
     workers: 1,
-    trace: clock.stats,
+    trace: engine.traceStats(),
     counters,
     digest: digest.hex(),
-    outcomes: outcomes === null ? null : outcomes.subarray(0, n),
+    outcomes: outcomes === null ? null : outcomes.subarray(0, kept),
     wallSeconds,
     latency: latency.summary(),
   };

@@ -1,0 +1,245 @@
+/**
+ * The host side of the WASM engine: the only code that touches the module's
+ * exports. It compiles the config into the blob the module reads, hands out
+ * the batch (a view into WASM memory, rebuilt only when memory grows), splits
+ * a batch at rule-change events (S12: an event applies before any packet of
+ * its time), and reads counters back. One crossing per batch otherwise.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { ConfigEvent, ResolvedConfig } from '../config/types.js';
+import { packageRoot } from '../paths.js';
+import type { TraceStats } from '../replay/clock.js';
+import { PacketBatch } from '../trace/batch.js';
+import { compileBlob } from './compile.js';
+import { emptyCounters, type EngineCounters, VERDICT_SLOTS } from './counters.js';
+import { RuleState } from './state.js';
+
+/** Exports of wasm/assembly/index.ts. */
+interface Exports {
+  memory: WebAssembly.Memory;
+  init(seedLo: number, seedHi: number): void;
+  allocBatch(capacity: number): number;
+  allocBlob(words: number): number;
+  loadBlob(ptr: number): number;
+  freeBlob(ptr: number, words: number): void;
+  clock(n: number): void;
+  clockNow(): bigint;
+  clockFirst(): bigint;
+  clockReordered(): bigint;
+  clockPackets(): bigint;
+  clockBytes(): bigint;
+  process(from: number, to: number): void;
+  advance(t: bigint): void;
+  rearm(): void;
+  countersGlobal(): number;
+  countersInstances(): number;
+  error(): number;
+  entries4(): number;
+  capacity4(): number;
+  entries6(): number;
+  capacity6(): number;
+  timerNodes(): number;
+  memoryUsed(): number;
+  batchOffset(k: number, c: number): number;
+}
+
+/** Slots per instance in the counters block (wasm/assembly/layout.ts INST_CTR and CTR_*). */
+const INST_CTR = 24;
+const CTR_PEAK = 16;
+const CTR_ALIVE = 17;
+const CTR_EXCEEDED = 18;
+const CTR_LINKLOCAL = 19;
+
+let cachedModule: WebAssembly.Module | undefined;
+
+/** The compiled module (compiled once per process). */
+export function wasmModule(): WebAssembly.Module {
+  if (cachedModule === undefined) {
+    const file = join(packageRoot(), 'dist', 'wasm', 'engine.wasm');
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      throw new Error(`the WASM engine is not built (${file} is missing); run \`npm run build\``);
+    }
+    cachedModule = new WebAssembly.Module(bytes);
+  }
+  return cachedModule;
+}
+
+/** Instantiates a bare module (no config): for layout checks and the coordinator's clock. */
+export function instantiate(): Exports {
+  const inst = new WebAssembly.Instance(wasmModule(), {
+    env: {
+      abort: (_msg: number, _file: number, line: number, col: number) => {
+        throw new Error(`WASM engine aborted at ${line}:${col}`);
+      },
+    },
+  });
+  return inst.exports as unknown as Exports;
+}
+
+/** Options of a WASM engine. */
+export interface WasmEngineOptions {
+  /** Rows per batch (multiple of 16). */
+  readonly batchCapacity?: number;
+  /** Hash seed (table layout only; verdicts never depend on it). Random by default. */
+  readonly seed?: bigint;
+}
+
+/** The WASM conntrack engine for one config. */
+export class WasmEngine {
+  readonly name = 'wasm' as const;
+  private readonly x: Exports;
+  private readonly state: RuleState;
+  private readonly events: readonly ConfigEvent[];
+  private nextEvent = 0;
+  private blobPtr = 0;
+  private blobWords = 0;
+  private batchPtr: number;
+  private view: PacketBatch;
+  private viewBuffer: ArrayBuffer;
+  readonly batchCapacity: number;
+
+  constructor(
+    private readonly cfg: ResolvedConfig,
+    opts: WasmEngineOptions = {},
+  ) {
+    if (cfg.interfaces.length > 65000) throw new Error('the WASM engine supports at most 65000 interfaces');
+    this.x = instantiate();
+    const seed = opts.seed ?? randomBytes(8).readBigUInt64LE();
+    this.x.init(Number(seed & 0xffffffffn), Number(seed >> 32n));
+    this.batchCapacity = opts.batchCapacity ?? 4096;
+    this.batchPtr = this.x.allocBatch(this.batchCapacity);
+    this.state = new RuleState(cfg);
+    this.events = cfg.events;
+    this.loadRules();
+    this.viewBuffer = this.x.memory.buffer;
+    this.view = new PacketBatch(this.batchCapacity, this.viewBuffer, this.batchPtr);
+  }
+
+  /** The batch to fill (a view into WASM memory); re-read it after each process(). */
+  batch(): PacketBatch {
+    if (this.x.memory.buffer !== this.viewBuffer) {
+      this.viewBuffer = this.x.memory.buffer;
+      this.view = new PacketBatch(this.batchCapacity, this.viewBuffer, this.batchPtr);
+    }
+    return this.view;
+  }
+
+  /** Compiles the current rule state and (re)loads it. */
+  private loadRules(): void {
+    const blob = compileBlob(
+      this.cfg,
+      this.state,
+      this.cfg.instances.map((i) => i.allowance),
+    );
+    const old = this.blobPtr;
+    const oldWords = this.blobWords;
+    const ptr = this.x.allocBlob(blob.length);
+    new Int32Array(this.x.memory.buffer, ptr, blob.length).set(blob);
+    if (this.x.loadBlob(ptr) !== 0) throw new Error('the WASM engine refused the config blob (format mismatch)');
+    if (old !== 0) this.x.freeBlob(old, oldWords);
+    this.blobPtr = ptr;
+    this.blobWords = blob.length;
+  }
+
+  /**
+   * Applies S21 to the first n rows (timestamps become virtual times), then
+   * processes them, stopping at each rule-change event to apply it first.
+   * Outcome bytes land in batch().out.
+   */
+  process(n: number): void {
+    const x = this.x;
+    x.clock(n);
+    let from = 0;
+    while (this.nextEvent < this.events.length && from < n) {
+      const at = this.events[this.nextEvent]!.at;
+      const ts = this.batch().ts;
+      if (ts[n - 1]! < at) break;
+      // First row at or after the event (virtual times are monotone; −1 only before any time).
+      let lo = from;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ts[mid]! >= at) hi = mid;
+        else lo = mid + 1;
+      }
+      x.process(from, lo);
+      from = lo;
+      this.applyEventsUpTo(ts[lo]!);
+    }
+    x.process(from, n);
+    if (x.error() !== 0) throw new Error('the WASM engine ran out of memory');
+  }
+
+  /** Applies every event due at or before t, each after expiring what is gone at its time (S12, S14). */
+  private applyEventsUpTo(t: bigint): void {
+    let timeoutsChanged = false;
+    while (this.nextEvent < this.events.length && this.events[this.nextEvent]!.at <= t) {
+      const ev = this.events[this.nextEvent++]!;
+      this.x.advance(ev.at);
+      if (this.state.apply(ev).length > 0) timeoutsChanged = true;
+      this.loadRules();
+      if (timeoutsChanged) {
+        this.x.rearm();
+        timeoutsChanged = false;
+      }
+    }
+  }
+
+  /** Trace totals from the S21 clock. */
+  traceStats(): TraceStats {
+    const x = this.x;
+    const now = x.clockNow();
+    return {
+      packets: Number(x.clockPackets()),
+      bytes: Number(x.clockBytes()),
+      firstTs: now < 0n ? null : x.clockFirst(),
+      lastTs: now < 0n ? null : now,
+      reordered: Number(x.clockReordered()),
+    };
+  }
+
+  /** Expires to the final virtual time and returns the counters. */
+  finish(): EngineCounters {
+    const x = this.x;
+    const now = x.clockNow();
+    if (now >= 0n) x.advance(now);
+    return this.counters();
+  }
+
+  /** Counters so far. */
+  counters(): EngineCounters {
+    const x = this.x;
+    const c = emptyCounters(this.cfg.instances.length);
+    const g = new BigInt64Array(x.memory.buffer, x.countersGlobal(), 16);
+    for (let v = 0; v < VERDICT_SLOTS; v++) c.verdicts[v] = Number(g[v]);
+    const all = new BigInt64Array(x.memory.buffer, x.countersInstances(), INST_CTR * this.cfg.instances.length);
+    c.instances.forEach((ic, i) => {
+      const b = i * INST_CTR;
+      for (let v = 0; v < VERDICT_SLOTS; v++) ic.verdicts[v] = Number(all[b + v]);
+      ic.peakTracked = Number(all[b + CTR_PEAK]);
+      ic.trackedAtEnd = Number(all[b + CTR_ALIVE]);
+      ic.conntrackAllowanceExceeded = Number(all[b + CTR_EXCEEDED]);
+      ic.linklocalAllowanceExceeded = Number(all[b + CTR_LINKLOCAL]);
+    });
+    return c;
+  }
+
+  /** Table occupancy and memory, for benchmarks. */
+  tableStats() {
+    const x = this.x;
+    return {
+      entries4: x.entries4(),
+      capacity4: x.capacity4(),
+      entries6: x.entries6(),
+      capacity6: x.capacity6(),
+      timerNodes: x.timerNodes(),
+      memoryBytes: x.memory.buffer.byteLength,
+      heapBytes: x.memoryUsed(),
+    };
+  }
+}

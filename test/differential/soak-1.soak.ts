@@ -1,0 +1,3 @@
+import { soakShard } from './soak.js';
+
+soakShard(1, 2);

@@ -1,0 +1,492 @@
+// The verdict of each packet: SPEC S4–S20 over a batch, the same clauses as
+// src/engine/reference.ts (the oracle this must match verdict for verdict).
+// The caller has applied the S21 clock: ts is the virtual time, monotone.
+import {
+  B_DPORT, B_DST, B_FRAGFLAGS, B_FRAGID, B_ICMPCODE, B_ICMPID, B_ICMPTYPE, B_KIND, B_OUT, B_PROTO,
+  B_QCODE, B_QDPORT, B_QDST, B_QID, B_QPROTO, B_QSPORT, B_QSRC, B_QTYPE, B_SPORT, B_SRC, B_TCPFLAGS, B_TS,
+  CTR_ALIVE, CTR_ALLOWANCE, CTR_EXCEEDED, CTR_LINKLOCAL, CTR_PEAK, FRAG_IS, FRAG_NONFIRST, HAS_QUOTE,
+  IF_AUTO_TRACKED, IF_HAS_RESOLVER, IF_IN_RULES, IF_IN_RULE_COUNT, IF_OUT_RULES, IF_OUT_RULE_COUNT,
+  IF_RESOLVER, IF_S9, KIND_MALFORMED, KIND_V4, RULE_WORDS, S9_EGRESS_OPEN_ALL, S9_EGRESS_RANGES,
+  S9_EGRESS_RANGE_COUNT, S9_INGRESS_OPEN_ALL, S9_INGRESS_RANGES, S9_INGRESS_RANGE_COUNT, S9_WORDS,
+  T_CLOSED, T_ESTABLISHED, T_FIN_WAIT, T_ICMP, T_OTHER, T_SYN_RECV, T_SYN_SENT, T_TIME_WAIT, T_UDP,
+  T_UDP_STREAM, V_BYPASS, V_DENY, V_DROP_ALLOWANCE, V_DROP_LINKLOCAL, V_FOREIGN, V_MALFORMED, V_NEW,
+  V_RELATED, V_TRACKED, V_UNTRACKED,
+} from './layout';
+import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifInstance, ifTimeout, ifWord, instCtr, route4, route6 } from './config';
+import { hash4, hash6 } from './hash';
+import { E6, find4, find6, insert4, insert6, refOf4, refOf6, t4, t6, m4, m6 } from './flows';
+import { nextDue, reclaim, timerEarlier, timerNew, timersStart } from './timers';
+import { fragFind, fragRecord } from './frags';
+
+// TCP flag bits and entry bits.
+const FIN: u32 = 0x01;
+const SYN: u32 = 0x02;
+const RST: u32 = 0x04;
+const ACK: u32 = 0x10;
+const TB_SYN_VALID: u32 = 1;
+const TB_SYN_OUT: u32 = 2;
+const TB_FIN_IN: u32 = 4;
+const TB_FIN_OUT: u32 = 8;
+const UB_TXN_MASK: u32 = 3;
+const UB_INIT_OUT: u32 = 4;
+const UB_LAST_OUT: u32 = 8;
+
+const TOKEN: i64 = 1_000_000_000;
+const BUCKET_CAP: i64 = 1024 * TOKEN;
+
+// ---------------------------------------------------------------- the packet being processed
+let bBase: usize = 0;
+let bCap: usize = 0;
+let pT: i64 = 0;
+let pV6: bool = false;
+let pProto: u32 = 0;
+let pFlags: u32 = 0;
+let pFF: u32 = 0;
+let pSport: u32 = 0;
+let pDport: u32 = 0;
+let pType: u32 = 0;
+let pCode: u32 = 0;
+let pId: u32 = 0;
+let pFragId: u32 = 0;
+let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;
+let d0: u32 = 0, d1: u32 = 0, d2: u32 = 0, d3: u32 = 0;
+let pRow: usize = 0;
+
+// The key being looked up (IPv4: k0, k1; IPv6: ka..kd, k1) and its hash.
+let k0: u64 = 0;
+let k1: u64 = 0;
+let ka: u64 = 0, kb: u64 = 0, kc: u64 = 0, kd: u64 = 0;
+let kh: u32 = 0;
+
+export function setBatch(base: usize, cap: usize): void {
+  bBase = base;
+  bCap = cap;
+}
+
+// ---------------------------------------------------------------- small helpers
+
+// @ts-ignore: decorator
+@inline function hasPorts(p: u32): bool {
+  return p == 6 || p == 17;
+}
+
+// @ts-ignore: decorator
+@inline function isIcmp(p: u32): bool {
+  return p == 1 || p == 58;
+}
+
+/** S6 error types: ICMP 3, 4, 5, 11, 12; ICMPv6 1–4. */
+function isIcmpError(p: u32, type: u32): bool {
+  if (p == 1) return type == 3 || type == 4 || type == 5 || type == 11 || type == 12;
+  if (p == 58) return type >= 1 && type <= 4;
+  return false;
+}
+
+/** S5 query kind (echo 8/0, timestamp 13/14, ICMPv6 echo 128/129), or -1. */
+function queryKind(p: u32, type: u32): i32 {
+  if (p == 1) {
+    if (type == 8 || type == 0) return 8;
+    if (type == 13 || type == 14) return 13;
+  } else if (p == 58) {
+    if (type == 128 || type == 129) return 128;
+  }
+  return -1;
+}
+
+/** The ports word of an S5 key: TCP/UDP ports, ICMP (0x100 | kind, id) or (type, code), else 0. */
+function portsWord(proto: u32, lport: u32, rport: u32, type: u32, code: u32, id: u32): u64 {
+  if (hasPorts(proto)) return <u64>lport | (<u64>rport << 16);
+  if (isIcmp(proto)) {
+    if (!isIcmpError(proto, type)) {
+      const kind = queryKind(proto, type);
+      if (kind >= 0) return <u64>(0x100 | kind) | (<u64>id << 16);
+    }
+    return <u64>type | (<u64>code << 16);
+  }
+  return 0;
+}
+
+/** Sets the key from parts (addresses of local and remote as 4 words each). */
+function setKey(
+  ifi: u32, proto: u32, ports: u64,
+  l0: u32, l1: u32, l2: u32, l3: u32, r0: u32, r1: u32, r2: u32, r3: u32,
+): void {
+  k1 = ports | (<u64>proto << 32) | (<u64>(ifi + 1) << 48);
+  if (!pV6) {
+    k0 = <u64>l0 | (<u64>r0 << 32);
+    kh = hash4(k0, k1);
+  } else {
+    ka = (<u64>l0 << 32) | <u64>l1;
+    kb = (<u64>l2 << 32) | <u64>l3;
+    kc = (<u64>r0 << 32) | <u64>r1;
+    kd = (<u64>r2 << 32) | <u64>r3;
+    kh = hash6(ka, kb, kc, kd, k1);
+  }
+}
+
+/** The packet's own key at interface ifi in direction out (S5). */
+function packetKey(ifi: u32, out: bool): void {
+  if (out) {
+    setKey(ifi, pProto, portsWord(pProto, pSport, pDport, pType, pCode, pId), s0, s1, s2, s3, d0, d1, d2, d3);
+  } else {
+    setKey(ifi, pProto, portsWord(pProto, pDport, pSport, pType, pCode, pId), d0, d1, d2, d3, s0, s1, s2, s3);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function findKey(): usize {
+  return pV6 ? find6(ka, kb, kc, kd, k1, kh) : find4(k0, k1, kh);
+}
+
+// ---------------------------------------------------------------- counters
+
+// @ts-ignore: decorator
+@inline function bump(p: usize): void {
+  store<i64>(p, load<i64>(p) + 1);
+}
+
+// ---------------------------------------------------------------- S20 link-local
+
+function isLinkLocal(ifi: u32, out: bool): bool {
+  const rport = out ? pDport : pSport;
+  if (!pV6) {
+    const r = out ? d0 : s0;
+    if (r == 0xa9fea9fe || r == 0xa9fea97b) return true; // 169.254.169.254, 169.254.169.123
+    if (hasPorts(pProto) && rport == 53) {
+      if (r == 0xa9fea9fd) return true; // 169.254.169.253
+      if (ifWord(ifi, IF_HAS_RESOLVER) != 0 && r == <u32>ifWord(ifi, IF_RESOLVER)) return true;
+    }
+    return false;
+  }
+  const r0 = out ? d0 : s0;
+  const r1 = out ? d1 : s1;
+  const r2 = out ? d2 : s2;
+  const r3 = out ? d3 : s3;
+  if (r0 != 0xfd000ec2 || r1 != 0 || r2 != 0) return false; // fd00:ec2::
+  if (r3 == 0x254 || r3 == 0x123) return true;
+  return r3 == 0x253 && hasPorts(pProto) && rport == 53;
+}
+
+/** S20: 1024 tokens refilled at 1024 per second, in units of 1e-9 token. */
+function takeToken(ifi: u32): bool {
+  const b = buckets + (<usize>ifi << 4);
+  let units = load<i64>(b);
+  const last = load<i64>(b, 8);
+  if (last != -1) {
+    const dt = pT - last;
+    units = dt >= TOKEN ? BUCKET_CAP : min<i64>(BUCKET_CAP, units + dt * 1024);
+  }
+  store<i64>(b, pT, 8);
+  if (units < TOKEN) {
+    store<i64>(b, units);
+    return false;
+  }
+  store<i64>(b, units - TOKEN);
+  return true;
+}
+
+// ---------------------------------------------------------------- S8 rules
+
+function rulesMatch(ifi: u32, out: bool): bool {
+  const off = <usize>ifWord(ifi, out ? IF_OUT_RULES : IF_IN_RULES);
+  const count = ifWord(ifi, out ? IF_OUT_RULE_COUNT : IF_IN_RULE_COUNT);
+  const fam: u32 = pV6 ? 6 : 4;
+  const a0 = out ? d0 : s0;
+  for (let k = 0; k < count; k++) {
+    const r = blob + ((off + <usize>k * RULE_WORDS) << 2);
+    const rp = load<i32>(r);
+    if (rp != -1) {
+      if (<u32>rp != pProto) continue;
+      if (hasPorts(pProto)) {
+        if (<i32>pDport < load<i32>(r, 4) || <i32>pDport > load<i32>(r, 8)) continue;
+      } else if (isIcmp(pProto)) {
+        const from = load<i32>(r, 4);
+        const to = load<i32>(r, 8);
+        if (from != -1 && <u32>from != pType) continue;
+        if (to != -1 && <u32>to != pCode) continue;
+      }
+    }
+    const famLen = load<u32>(r, 12);
+    if ((famLen & 0xff) != fam) continue;
+    const len = famLen >> 8;
+    if (!pV6) {
+      if (!cidrMatch4(load<u32>(r, 16), len, a0)) continue;
+    } else {
+      if (out ? !cidrMatch6(r + 16, len, d0, d1, d2, d3) : !cidrMatch6(r + 16, len, s0, s1, s2, s3)) continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- S9
+
+function inRanges(off: usize, count: i32, port: u32): bool {
+  for (let k = 0; k < count; k++) {
+    const r = blob + ((off + (<usize>k << 1)) << 2);
+    if (<i32>port >= load<i32>(r) && <i32>port <= load<i32>(r, 4)) return true;
+  }
+  return false;
+}
+
+function isUntracked(ifi: u32, out: bool): bool {
+  if (!hasPorts(pProto) || ifWord(ifi, IF_AUTO_TRACKED) != 0) return false;
+  const g = IF_S9 + <usize>((pV6 ? 2 : 0) + (pProto == 17 ? 1 : 0)) * S9_WORDS;
+  const localPort = out ? pSport : pDport;
+  const remotePort = out ? pDport : pSport;
+  // (A) open ingress rule for the flow, and one open egress rule on all ports.
+  if (ifWord(ifi, g + S9_EGRESS_OPEN_ALL) != 0 &&
+      inRanges(<usize>ifWord(ifi, g + S9_INGRESS_RANGES), ifWord(ifi, g + S9_INGRESS_RANGE_COUNT), localPort)) return true;
+  // (B) the same, egress and ingress swapped.
+  return ifWord(ifi, g + S9_INGRESS_OPEN_ALL) != 0 &&
+    inRanges(<usize>ifWord(ifi, g + S9_EGRESS_RANGES), ifWord(ifi, g + S9_EGRESS_RANGE_COUNT), remotePort);
+}
+
+// ---------------------------------------------------------------- entries, S13–S16
+
+// @ts-ignore: decorator
+@inline function tailPtr(e: usize): usize {
+  return pV6 ? e + 40 : e + 16;
+}
+
+function entryRef(e: usize): u32 {
+  return pV6 ? refOf6(e) : refOf4(e);
+}
+
+/** S15 creating packet / S16 first packet / ICMP / other: fills tix and bits of a new entry. */
+function initState(tail: usize, out: bool): void {
+  let tix: u32 = T_OTHER;
+  let bits: u32 = 0;
+  if (pProto == 6) {
+    const f = pFlags;
+    if (f & RST) tix = T_CLOSED;
+    else if (f & FIN) {
+      tix = T_FIN_WAIT;
+      bits = out ? TB_FIN_OUT : TB_FIN_IN;
+    } else if ((f & SYN) != 0 && (f & ACK) == 0) {
+      tix = T_SYN_SENT;
+      bits = TB_SYN_VALID | (out ? TB_SYN_OUT : 0);
+    } else if (f & SYN) {
+      tix = T_SYN_RECV;
+      bits = TB_SYN_VALID | (out ? 0 : TB_SYN_OUT); // the SYN came from the other side
+    } else tix = T_ESTABLISHED;
+  } else if (pProto == 17) {
+    tix = T_UDP;
+    bits = out ? UB_INIT_OUT | UB_LAST_OUT : 0;
+  } else if (isIcmp(pProto)) {
+    tix = T_ICMP;
+  }
+  store<u8>(tail, <u8>tix, 8);
+  store<u8>(tail, <u8>bits, 9);
+}
+
+/** S14 refresh and S15/S16 transitions of an existing entry; re-arms only if the deadline moved earlier. */
+function refresh(e: usize, ifi: u32, out: bool): void {
+  const tail = tailPtr(e);
+  const oldLast = load<i64>(tail);
+  const oldTix = <u32>load<u8>(tail, 8);
+  let tix = oldTix;
+  let bits = <u32>load<u8>(tail, 9);
+  store<i64>(tail, pT);
+  if (pProto == 6) {
+    const f = pFlags;
+    if (f & RST) {
+      tix = T_CLOSED;
+    } else if (f & FIN) {
+      if (tix != T_CLOSED) {
+        bits |= out ? TB_FIN_OUT : TB_FIN_IN;
+        tix = (bits & (TB_FIN_IN | TB_FIN_OUT)) == (TB_FIN_IN | TB_FIN_OUT) ? T_TIME_WAIT : T_FIN_WAIT;
+      }
+    } else if ((f & SYN) != 0 && (f & ACK) == 0) {
+      if (tix == T_TIME_WAIT || tix == T_CLOSED) {
+        tix = T_SYN_SENT; // the connection starts over
+        bits = TB_SYN_VALID | (out ? TB_SYN_OUT : 0);
+      }
+    } else if (f & SYN) {
+      if (tix == T_SYN_SENT && ((bits & TB_SYN_VALID) == 0 || ((bits & TB_SYN_OUT) != 0) != out)) tix = T_SYN_RECV;
+    } else if (f & ACK) {
+      if (tix == T_SYN_RECV) tix = T_ESTABLISHED;
+    }
+  } else if (pProto == 17) {
+    const initOut = (bits & UB_INIT_OUT) != 0;
+    const lastOut = (bits & UB_LAST_OUT) != 0;
+    let txn = bits & UB_TXN_MASK;
+    if (out != initOut && lastOut == initOut && txn < 3) txn++;
+    bits = (bits & UB_INIT_OUT) | (out ? UB_LAST_OUT : 0) | txn;
+    tix = txn >= 2 ? T_UDP_STREAM : T_UDP;
+  }
+  store<u8>(tail, <u8>bits, 9);
+  if (tix != oldTix) {
+    store<u8>(tail, <u8>tix, 8);
+    const d = pT + ifTimeout(ifi, tix);
+    if (d < oldLast + ifTimeout(ifi, oldTix)) {
+      store<u32>(tail, timerEarlier(load<u32>(tail, 12), entryRef(e), d), 12);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- S10
+
+/** S6: does the quote, keyed as S5 in either orientation, name an alive tracked flow here? */
+function isRelated(ifi: u32): bool {
+  const row = pRow;
+  const qp = <u32>load<u8>(bBase + B_QPROTO(bCap) + row);
+  const qs = <u32>load<u16>(bBase + B_QSPORT(bCap) + (row << 1));
+  const qd = <u32>load<u16>(bBase + B_QDPORT(bCap) + (row << 1));
+  const qt = <u32>load<u8>(bBase + B_QTYPE(bCap) + row);
+  const qc = <u32>load<u8>(bBase + B_QCODE(bCap) + row);
+  const qi = <u32>load<u16>(bBase + B_QID(bCap) + (row << 1));
+  const sa = bBase + B_QSRC(bCap) + (row << 4);
+  const da = bBase + B_QDST(bCap) + (row << 4);
+  const a0 = load<u32>(sa), a1 = load<u32>(sa, 4), a2 = load<u32>(sa, 8), a3 = load<u32>(sa, 12);
+  const b0 = load<u32>(da), b1 = load<u32>(da, 4), b2 = load<u32>(da, 8), b3 = load<u32>(da, 12);
+  setKey(ifi, qp, portsWord(qp, qs, qd, qt, qc, qi), a0, a1, a2, a3, b0, b1, b2, b3);
+  if (findKey() != 0) return true;
+  setKey(ifi, qp, portsWord(qp, qd, qs, qt, qc, qi), b0, b1, b2, b3, a0, a1, a2, a3);
+  return findKey() != 0;
+}
+
+/** The verdict at interface ifi (S7, then S10 steps 1–6). */
+function decide(ifi: u32, out: bool): u32 {
+  // S7: a non-first fragment follows its first fragment; decided before S10.
+  if (pFF & FRAG_NONFIRST) {
+    const v = fragFind(
+      (<u64>s0 << 32) | <u64>s1, (<u64>s2 << 32) | <u64>s3, (<u64>d0 << 32) | <u64>d1, (<u64>d2 << 32) | <u64>d3,
+      pFragId, ifi, pProto, pT,
+    );
+    if (v == V_NEW || v == V_TRACKED) return V_TRACKED;
+    if (v == V_UNTRACKED || v == V_RELATED || v == V_BYPASS) return v;
+    return V_DENY;
+  }
+  // S10.1 link-local services (S20).
+  if (isLinkLocal(ifi, out)) return takeToken(ifi) ? V_BYPASS : V_DROP_LINKLOCAL;
+
+  // S10.2 an alive tracked entry (every entry in the table is alive: reclaim ran for this time).
+  packetKey(ifi, out);
+  let e = findKey();
+  if (e != 0) {
+    refresh(e, ifi, out);
+    return V_TRACKED;
+  }
+  // S10.3 an ICMP error related to an alive tracked flow.
+  if (isIcmp(pProto) && (pFF & HAS_QUOTE) != 0 && isIcmpError(pProto, pType)) {
+    if (isRelated(ifi)) return V_RELATED;
+    packetKey(ifi, out);
+    findKey(); // restores the insert position
+  }
+  // S10.4 rules.
+  if (!rulesMatch(ifi, out)) return V_DENY;
+  // S10.5 untracked.
+  if (isUntracked(ifi, out)) return V_UNTRACKED;
+  // S10.6 allowance.
+  const inst = ifInstance(ifi);
+  const alive = instCtr(inst, CTR_ALIVE);
+  const n = load<i64>(alive);
+  const allowance = load<i64>(instCtr(inst, CTR_ALLOWANCE));
+  if (allowance >= 0 && n >= allowance) return V_DROP_ALLOWANCE;
+  e = pV6 ? insert6(ka, kb, kc, kd, k1, kh) : insert4(k0, k1, kh);
+  const tail = tailPtr(e);
+  store<i64>(tail, pT);
+  initState(tail, out);
+  store<u32>(tail, timerNew(entryRef(e), pT + ifTimeout(ifi, <u32>load<u8>(tail, 8))), 12);
+  store<i64>(alive, n + 1);
+  const peak = instCtr(inst, CTR_PEAK);
+  if (n + 1 > load<i64>(peak)) store<i64>(peak, n + 1);
+  return V_NEW;
+}
+
+function evaluate(ifi: u32, out: bool): u32 {
+  const v = decide(ifi, out);
+  if ((pFF & (FRAG_IS | FRAG_NONFIRST)) == FRAG_IS) {
+    fragRecord(
+      (<u64>s0 << 32) | <u64>s1, (<u64>s2 << 32) | <u64>s3, (<u64>d0 << 32) | <u64>d1, (<u64>d2 << 32) | <u64>d3,
+      pFragId, ifi, pProto, v, pT,
+    );
+  }
+  const inst = ifInstance(ifi);
+  bump(ctrGlobal + (<usize>v << 3));
+  bump(instCtr(inst, <usize>v));
+  if (v == V_DROP_ALLOWANCE) bump(instCtr(inst, CTR_EXCEEDED));
+  else if (v == V_DROP_LINKLOCAL) bump(instCtr(inst, CTR_LINKLOCAL));
+  return v;
+}
+
+/** Loads row i into the packet globals. */
+function loadRow(i: usize): void {
+  const c = bCap;
+  const b = bBase;
+  pRow = i;
+  pT = load<i64>(b + B_TS(c) + (i << 3));
+  pV6 = load<u8>(b + B_KIND(c) + i) != KIND_V4;
+  pProto = load<u8>(b + B_PROTO(c) + i);
+  pFlags = load<u8>(b + B_TCPFLAGS(c) + i);
+  pFF = load<u8>(b + B_FRAGFLAGS(c) + i);
+  pSport = load<u16>(b + B_SPORT(c) + (i << 1));
+  pDport = load<u16>(b + B_DPORT(c) + (i << 1));
+  pType = load<u8>(b + B_ICMPTYPE(c) + i);
+  pCode = load<u8>(b + B_ICMPCODE(c) + i);
+  pId = load<u16>(b + B_ICMPID(c) + (i << 1));
+  pFragId = load<u32>(b + B_FRAGID(c) + (i << 2));
+  const sa = b + B_SRC(c) + (i << 4);
+  const da = b + B_DST(c) + (i << 4);
+  s0 = load<u32>(sa);
+  d0 = load<u32>(da);
+  if (pV6) {
+    s1 = load<u32>(sa, 4); s2 = load<u32>(sa, 8); s3 = load<u32>(sa, 12);
+    d1 = load<u32>(da, 4); d2 = load<u32>(da, 8); d3 = load<u32>(da, 12);
+  } else {
+    s1 = 0; s2 = 0; s3 = 0; d1 = 0; d2 = 0; d3 = 0;
+  }
+}
+
+/** Processes rows [from, to) of the batch; writes each outcome byte. */
+export function processRows(from: usize, to: usize): void {
+  const c = bCap;
+  const b = bBase;
+  for (let i = from; i < to; i++) {
+    const kind = <u32>load<u8>(b + B_KIND(c) + i);
+    const ts = load<i64>(b + B_TS(c) + (i << 3));
+    if (kind == KIND_MALFORMED || ts < 0) {
+      bump(ctrGlobal + (<usize>V_MALFORMED << 3));
+      store<u8>(b + B_OUT(c) + i, <u8>V_MALFORMED);
+      continue;
+    }
+    loadRow(i);
+    timersStart(pT);
+    if (pT >= nextDue) reclaim(pT);
+    const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
+    const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
+    let outcome: u32;
+    if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
+      // S4: touches no interface, or never leaves one instance.
+      bump(ctrGlobal + (<usize>V_FOREIGN << 3));
+      outcome = V_FOREIGN;
+    } else if (si >= 0) {
+      outcome = evaluate(<u32>si, true);
+      if (di >= 0 && outcome <= V_BYPASS) outcome |= evaluate(<u32>di, false) << 4;
+    } else {
+      outcome = evaluate(<u32>di, false);
+    }
+    store<u8>(b + B_OUT(c) + i, <u8>outcome);
+  }
+}
+
+/** Every live entry gets a fresh timer at its deadline under the current timeouts (after modifyConnectionTracking). */
+export function rearmEntries(): void {
+  const cap4 = <usize>m4 + 1;
+  for (let j: usize = 0; j < cap4; j++) {
+    const e = t4 + (j << 5);
+    if (load<u64>(e, 8) == 0) continue;
+    const iface = <u32>(load<u64>(e, 8) >> 48) - 1;
+    const d = load<i64>(e, 16) + ifTimeout(iface, <u32>load<u8>(e, 24));
+    store<u32>(e, timerEarlier(load<u32>(e, 28), <u32>j, d), 28);
+  }
+  const cap6 = <usize>m6 + 1;
+  for (let j: usize = 0; j < cap6; j++) {
+    const e = t6 + j * E6;
+    if (load<u64>(e, 32) == 0) continue;
+    const iface = <u32>(load<u64>(e, 32) >> 48) - 1;
+    const d = load<i64>(e, 40) + ifTimeout(iface, <u32>load<u8>(e, 48));
+    store<u32>(e, timerEarlier(load<u32>(e, 52), <u32>j | 0x80000000, d), 52);
+  }
+}
