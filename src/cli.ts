@@ -98,6 +98,22 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
       exitCode = failed === 0 ? 0 : 1;
     });
 
+  program
+    .command('bench')
+    .description('run benchmark suites (tinybench) and print a table, or write ctreplay/bench@1 JSON')
+    .addOption(new Option('--suite <suite>', 'suite to run').choices(['engine', 'all']).default('all'))
+    .option('--json <file>', 'write the results as ctreplay/bench@1 JSON')
+    .option('--quick', 'small tables and short runs (a CI smoke test)')
+    .action(async (opts: { suite: string; json?: string; quick?: boolean }) => {
+      const { engineSuite } = await import('../bench/engine.js');
+      const { benchEnv, renderTable } = await import('../bench/results.js');
+      const log = process.stderr.isTTY ? (line: string) => io.stderr(`${line}\n`) : undefined;
+      const results = await engineSuite({ quick: opts.quick ?? false, ...(log ? { log } : {}) });
+      const report = { schema: 'ctreplay/bench@1' as const, env: benchEnv(), results };
+      if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
+      io.stdout(renderTable(report));
+    });
+
   try {
     await program.parseAsync(args as string[], { from: 'user' });
     return exitCode;

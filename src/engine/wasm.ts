@@ -17,7 +17,7 @@ import { emptyCounters, type EngineCounters, VERDICT_SLOTS } from './counters.js
 import { RuleState } from './state.js';
 
 /** Exports of wasm/assembly/index.ts. */
-interface Exports {
+export interface Exports {
   memory: WebAssembly.Memory;
   init(seedLo: number, seedHi: number): void;
   allocBatch(capacity: number): number;
@@ -43,14 +43,15 @@ interface Exports {
   timerNodes(): number;
   memoryUsed(): number;
   batchOffset(k: number, c: number): number;
+  layoutConstant(k: number): number;
 }
 
 /** Slots per instance in the counters block (wasm/assembly/layout.ts INST_CTR and CTR_*). */
-const INST_CTR = 24;
-const CTR_PEAK = 16;
-const CTR_ALIVE = 17;
-const CTR_EXCEEDED = 18;
-const CTR_LINKLOCAL = 19;
+export const INST_CTR = 24;
+export const CTR_PEAK = 16;
+export const CTR_ALIVE = 17;
+export const CTR_EXCEEDED = 18;
+export const CTR_LINKLOCAL = 19;
 
 let cachedModule: WebAssembly.Module | undefined;
 
@@ -215,12 +216,16 @@ export class WasmEngine {
   counters(): EngineCounters {
     const x = this.x;
     const c = emptyCounters(this.cfg.instances.length);
+    // The module counts foreign and malformed packets globally and evaluations per instance; global evaluation counts are the sums.
     const g = new BigInt64Array(x.memory.buffer, x.countersGlobal(), 16);
     for (let v = 0; v < VERDICT_SLOTS; v++) c.verdicts[v] = Number(g[v]);
     const all = new BigInt64Array(x.memory.buffer, x.countersInstances(), INST_CTR * this.cfg.instances.length);
     c.instances.forEach((ic, i) => {
       const b = i * INST_CTR;
-      for (let v = 0; v < VERDICT_SLOTS; v++) ic.verdicts[v] = Number(all[b + v]);
+      for (let v = 0; v < VERDICT_SLOTS; v++) {
+        ic.verdicts[v] = Number(all[b + v]);
+        if (v >= 1 && v <= 8) c.verdicts[v]! += ic.verdicts[v]!;
+      }
       ic.peakTracked = Number(all[b + CTR_PEAK]);
       ic.trackedAtEnd = Number(all[b + CTR_ALIVE]);
       ic.conntrackAllowanceExceeded = Number(all[b + CTR_EXCEEDED]);

@@ -27,12 +27,15 @@ export let ifBase: usize = 0;
 export let ctrGlobal: usize = 0;
 /** Per-instance counters: INST_CTR i64 each. */
 export let ctrInst: usize = 0;
+/** Per interface: address of its instance's counters (u32). */
+export let ifCounters: usize = 0;
 /** Per-interface link-local bucket: units i64, last i64 (S20). */
 export let buckets: usize = 0;
 
 // Exact-address maps: IPv4 (addr u32, iface+1 u32) and IPv6 (4 words, iface+1, pad ×3).
 let r4: usize = 0;
 let r4mask: u32 = 0;
+let r4shift: u32 = 16;
 let r6: usize = 0;
 let r6mask: u32 = 0;
 // Address blocks shorter than a host address: pointers to blob address records.
@@ -80,6 +83,8 @@ export function loadBlob(ptr: usize): void {
     ctrGlobal = alloc(16 * 8);
     ctrInst = alloc(<usize>nInstances * INST_CTR * 8);
     buckets = alloc(<usize>nIfaces * 16);
+    ifCounters = alloc(<usize>nIfaces * 4);
+    for (let i = 0; i < nIfaces; i++) store<u32>(ifCounters + (<usize>i << 2), <u32>instCtr(ifInstance(<u32>i), 0));
     for (let i = 0; i < nIfaces; i++) {
       store<i64>(buckets + (<usize>i << 4), 1024 * 1_000_000_000);
       store<i64>(buckets + (<usize>i << 4), -1, 8);
@@ -113,6 +118,7 @@ function buildRoutes(ptr: usize): void {
   const c6 = pow2AtLeast(n6 * 2);
   r4 = alloc(<usize>c4 << 3);
   r4mask = c4 - 1;
+  r4shift = 32 - <u32>ctz(c4);
   r6 = alloc(<usize>c6 << 5);
   r6mask = c6 - 1;
   const nbSlots: usize = nb > 0 ? <usize>nb : 1;
@@ -125,7 +131,7 @@ function buildRoutes(ptr: usize): void {
     const iface = load<u32>(r, 8);
     if (fam == 4 && len == 32) {
       const a = load<u32>(r, 16);
-      let i = <u32>mix64(<u64>a) & r4mask;
+      let i = route4Hash(a);
       while (load<u32>(r4 + (<usize>i << 3), 4) != 0) i = (i + 1) & r4mask;
       store<u32>(r4 + (<usize>i << 3), a);
       store<u32>(r4 + (<usize>i << 3), iface + 1, 4);
@@ -166,8 +172,13 @@ export function cidrMatch6(w: usize, len: u32, a0: u32, a1: u32, a2: u32, a3: u3
 }
 
 /** S4: the interface holding an IPv4 address, or -1. */
+// @ts-ignore: decorator
+@inline function route4Hash(a: u32): u32 {
+  return ((a * 0x9e3779b1) >> r4shift) & r4mask;
+}
+
 export function route4(a: u32): i32 {
-  let i = <u32>mix64(<u64>a) & r4mask;
+  let i = route4Hash(a);
   while (true) {
     const p = r4 + (<usize>i << 3);
     const v = load<u32>(p, 4);
@@ -175,6 +186,10 @@ export function route4(a: u32): i32 {
     if (load<u32>(p) == a) return <i32>v - 1;
     i = (i + 1) & r4mask;
   }
+  return nBlocks == 0 ? -1 : routeBlocks4(a);
+}
+
+function routeBlocks4(a: u32): i32 {
   for (let k = 0; k < nBlocks; k++) {
     const r = <usize>load<u32>(blocks + (<usize>k << 2));
     if (load<u32>(r) == 4 && cidrMatch4(load<u32>(r, 16), load<u32>(r, 4), a)) return load<i32>(r, 8);

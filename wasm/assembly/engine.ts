@@ -12,9 +12,9 @@ import {
   T_UDP_STREAM, V_BYPASS, V_DENY, V_DROP_ALLOWANCE, V_DROP_LINKLOCAL, V_FOREIGN, V_MALFORMED, V_NEW,
   V_RELATED, V_TRACKED, V_UNTRACKED,
 } from './layout';
-import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifInstance, ifTimeout, ifWord, instCtr, route4, route6 } from './config';
-import { hash4, hash6 } from './hash';
-import { E6, find4, find6, insert4, insert6, refOf4, refOf6, t4, t6, m4, m6 } from './flows';
+import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifCounters, ifInstance, ifTimeout, ifWord, instCtr, route4, route6 } from './config';
+import { keyHash4, keyHash6, symHash4 } from './hash';
+import { E4, E6, find4, find6, insert4, insert6, refOf4, refOf6, t4, t6, m4, m6 } from './flows';
 import { nextDue, reclaim, timerEarlier, timerNew, timersStart } from './timers';
 import { fragFind, fragRecord } from './frags';
 
@@ -57,6 +57,11 @@ let k0: u64 = 0;
 let k1: u64 = 0;
 let ka: u64 = 0, kb: u64 = 0, kc: u64 = 0, kd: u64 = 0;
 let kh: u32 = 0;
+/** The hash of the packet's first key, computed ahead in the interleaved stage (one use). */
+let preHash: u32 = 0;
+let preHashValid: bool = false;
+/** Sum of prefetch loads, kept so the loads are not optimised away. */
+export let touchSink: u32 = 0;
 
 export function setBatch(base: usize, cap: usize): void {
   bBase = base;
@@ -106,7 +111,7 @@ function portsWord(proto: u32, lport: u32, rport: u32, type: u32, code: u32, id:
   return 0;
 }
 
-/** Sets the key from parts (addresses of local and remote as 4 words each). */
+/** Sets the key from parts (addresses of local and remote as 4 words each) and its hash. */
 function setKey(
   ifi: u32, proto: u32, ports: u64,
   l0: u32, l1: u32, l2: u32, l3: u32, r0: u32, r1: u32, r2: u32, r3: u32,
@@ -114,14 +119,15 @@ function setKey(
   k1 = ports | (<u64>proto << 32) | (<u64>(ifi + 1) << 48);
   if (!pV6) {
     k0 = <u64>l0 | (<u64>r0 << 32);
-    kh = hash4(k0, k1);
+    kh = preHashValid ? preHash : keyHash4(k0, k1);
   } else {
     ka = (<u64>l0 << 32) | <u64>l1;
     kb = (<u64>l2 << 32) | <u64>l3;
     kc = (<u64>r0 << 32) | <u64>r1;
     kd = (<u64>r2 << 32) | <u64>r3;
-    kh = hash6(ka, kb, kc, kd, k1);
+    kh = preHashValid ? preHash : keyHash6(ka, kb, kc, kd, k1);
   }
+  preHashValid = false;
 }
 
 /** The packet's own key at interface ifi in direction out (S5). */
@@ -280,16 +286,18 @@ function initState(tail: usize, out: bool): void {
   store<u8>(tail, <u8>bits, 9);
 }
 
-/** S14 refresh and S15/S16 transitions of an existing entry; re-arms only if the deadline moved earlier. */
-function refresh(e: usize, ifi: u32, out: bool): void {
-  const tail = tailPtr(e);
+/**
+ * S14 refresh and S15/S16 transitions of an existing entry (tail: its
+ * lastSeen field); re-arms only if the deadline moved earlier. `ref` is the
+ * entry's reference, for the timer.
+ */
+function refresh(tail: usize, ref: u32, ifi: u32, out: bool, t: i64, proto: u32, f: u32): void {
   const oldLast = load<i64>(tail);
   const oldTix = <u32>load<u8>(tail, 8);
   let tix = oldTix;
   let bits = <u32>load<u8>(tail, 9);
-  store<i64>(tail, pT);
-  if (pProto == 6) {
-    const f = pFlags;
+  store<i64>(tail, t);
+  if (proto == 6) {
     if (f & RST) {
       tix = T_CLOSED;
     } else if (f & FIN) {
@@ -307,7 +315,7 @@ function refresh(e: usize, ifi: u32, out: bool): void {
     } else if (f & ACK) {
       if (tix == T_SYN_RECV) tix = T_ESTABLISHED;
     }
-  } else if (pProto == 17) {
+  } else if (proto == 17) {
     const initOut = (bits & UB_INIT_OUT) != 0;
     const lastOut = (bits & UB_LAST_OUT) != 0;
     let txn = bits & UB_TXN_MASK;
@@ -318,9 +326,9 @@ function refresh(e: usize, ifi: u32, out: bool): void {
   store<u8>(tail, <u8>bits, 9);
   if (tix != oldTix) {
     store<u8>(tail, <u8>tix, 8);
-    const d = pT + ifTimeout(ifi, tix);
+    const d = t + ifTimeout(ifi, tix);
     if (d < oldLast + ifTimeout(ifi, oldTix)) {
-      store<u32>(tail, timerEarlier(load<u32>(tail, 12), entryRef(e), d), 12);
+      store<u32>(tail, timerEarlier(load<u32>(tail, 12), ref, d), 12);
     }
   }
 }
@@ -365,7 +373,7 @@ function decide(ifi: u32, out: bool): u32 {
   packetKey(ifi, out);
   let e = findKey();
   if (e != 0) {
-    refresh(e, ifi, out);
+    refresh(tailPtr(e), entryRef(e), ifi, out, pT, pProto, pFlags);
     return V_TRACKED;
   }
   // S10.3 an ICMP error related to an alive tracked flow.
@@ -395,6 +403,15 @@ function decide(ifi: u32, out: bool): u32 {
   return V_NEW;
 }
 
+/** Counts a verdict of interface ifi (per instance; S19 and S20 metrics). */
+// @ts-ignore: decorator
+@inline function count(ifi: u32, v: u32): void {
+  const ctr = <usize>load<u32>(ifCounters + (<usize>ifi << 2));
+  bump(ctr + (<usize>v << 3));
+  if (v >= V_DROP_ALLOWANCE) bump(ctr + (v == V_DROP_ALLOWANCE ? CTR_EXCEEDED << 3 : CTR_LINKLOCAL << 3));
+}
+
+/** The general path: S7 and S10 from the packet globals; records first fragments; counts. */
 function evaluate(ifi: u32, out: bool): u32 {
   const v = decide(ifi, out);
   if ((pFF & (FRAG_IS | FRAG_NONFIRST)) == FRAG_IS) {
@@ -403,15 +420,41 @@ function evaluate(ifi: u32, out: bool): u32 {
       pFragId, ifi, pProto, v, pT,
     );
   }
-  const inst = ifInstance(ifi);
-  bump(ctrGlobal + (<usize>v << 3));
-  bump(instCtr(inst, <usize>v));
-  if (v == V_DROP_ALLOWANCE) bump(instCtr(inst, CTR_EXCEEDED));
-  else if (v == V_DROP_LINKLOCAL) bump(instCtr(inst, CTR_LINKLOCAL));
+  count(ifi, v);
   return v;
 }
 
-/** Loads row i into the packet globals. */
+/**
+ * The common case: an IPv4 TCP/UDP whole packet of a tracked flow, in
+ * locals. Refreshes the entry and returns V_TRACKED, or returns 0 having
+ * changed nothing, and the general path decides (S7 to S10.6). Packets that
+ * might be link-local (169.254/16, port 53) take the general path.
+ */
+// @ts-ignore: decorator
+@inline function fastTracked4(ifi: u32, out: bool, src: u32, dst: u32, sport: u32, dport: u32, proto: u32, flags: u32, t: i64, h: u32): u32 {
+  const local = out ? src : dst;
+  const remote = out ? dst : src;
+  const lport = out ? sport : dport;
+  const rport = out ? dport : sport;
+  if ((remote >> 16) == 0xa9fe || rport == 53) return 0;
+  const key0 = <u64>local | (<u64>remote << 32);
+  const key1 = <u64>lport | (<u64>rport << 16) | (<u64>proto << 32) | (<u64>(ifi + 1) << 48);
+  let i = h & m4;
+  while (true) {
+    const e = t4 + (<usize>i << 5);
+    const e1 = load<u64>(e, 8);
+    if (e1 == 0) return 0;
+    if (e1 == key1 && load<u64>(e) == key0) {
+      // An ACK (no RST, FIN or SYN) changes no TCP state except syn-recv → established: only lastSeen moves.
+      if (proto == 6 && (flags & (RST | FIN | SYN)) == 0 && load<u8>(e, 24) != <u8>T_SYN_RECV) store<i64>(e, t, 16);
+      else refresh(e + 16, i, ifi, out, t, proto, flags);
+      return V_TRACKED;
+    }
+    i = (i + 1) & m4;
+  }
+}
+
+/** Loads row i into the packet globals (the general path). */
 function loadRow(i: usize): void {
   const c = bCap;
   const b = bBase;
@@ -439,35 +482,118 @@ function loadRow(i: usize): void {
   }
 }
 
-/** Processes rows [from, to) of the batch; writes each outcome byte. */
+/** Rows per interleaved chunk: first hash and touch every row, then process them in order. */
+const CHUNK: usize = 64;
+/** Table size above which stage A pays off (about the L2 of one core). */
+const INTERLEAVE_BYTES: usize = 1 << 20;
+let scratch: usize = 0;
+
+export function setScratch(p: usize): void {
+  scratch = p;
+}
+
+/** Stage A for row i: the symmetric hash of an IPv4 TCP/UDP whole packet (0 otherwise), and a touch of its slot. */
+// @ts-ignore: decorator
+@inline function stageA(b: usize, c: usize, i: usize): u32 {
+  if (load<u8>(b + B_KIND(c) + i) != KIND_V4 || load<u8>(b + B_FRAGFLAGS(c) + i) != 0) return 0;
+  const proto = <u32>load<u8>(b + B_PROTO(c) + i);
+  if (!hasPorts(proto)) return 0;
+  const x = (<u64>load<u32>(b + B_SRC(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_SPORT(c) + (i << 1));
+  const y = (<u64>load<u32>(b + B_DST(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_DPORT(c) + (i << 1));
+  const h = symHash4(x, y, <u64>proto);
+  touchSink += <u32>load<u8>(t4 + (<usize>(h & m4) << 5));
+  return h;
+}
+
+/**
+ * Processes rows [from, to) of the batch; writes each outcome byte. With a
+ * large table, in chunks: stage A hashes every row and touches its table
+ * slot, so a chunk's cache misses are in flight together; stage B then
+ * decides each row in order, exactly as without chunks.
+ */
 export function processRows(from: usize, to: usize): void {
   const c = bCap;
   const b = bBase;
-  for (let i = from; i < to; i++) {
-    const kind = <u32>load<u8>(b + B_KIND(c) + i);
-    const ts = load<i64>(b + B_TS(c) + (i << 3));
-    if (kind == KIND_MALFORMED || ts < 0) {
-      bump(ctrGlobal + (<usize>V_MALFORMED << 3));
-      store<u8>(b + B_OUT(c) + i, <u8>V_MALFORMED);
-      continue;
+  const interleave = (<usize>m4 + 1) * E4 > INTERLEAVE_BYTES;
+  for (let base = from; base < to; base += CHUNK) {
+    const end = min(base + CHUNK, to);
+    if (interleave) {
+      for (let i = base; i < end; i++) store<u32>(scratch + ((i - base) << 2), stageA(b, c, i));
     }
-    loadRow(i);
-    timersStart(pT);
-    if (pT >= nextDue) reclaim(pT);
-    const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
-    const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
-    let outcome: u32;
-    if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
-      // S4: touches no interface, or never leaves one instance.
-      bump(ctrGlobal + (<usize>V_FOREIGN << 3));
-      outcome = V_FOREIGN;
-    } else if (si >= 0) {
-      outcome = evaluate(<u32>si, true);
-      if (di >= 0 && outcome <= V_BYPASS) outcome |= evaluate(<u32>di, false) << 4;
-    } else {
-      outcome = evaluate(<u32>di, false);
+    for (let i = base; i < end; i++) {
+      const t = load<i64>(b + B_TS(c) + (i << 3));
+      const kind = <u32>load<u8>(b + B_KIND(c) + i);
+      if (kind == KIND_MALFORMED || t < 0) {
+        bump(ctrGlobal + (<usize>V_MALFORMED << 3));
+        store<u8>(b + B_OUT(c) + i, <u8>V_MALFORMED);
+        continue;
+      }
+      if (t >= nextDue) {
+        timersStart(t);
+        reclaim(t);
+      }
+      const proto = <u32>load<u8>(b + B_PROTO(c) + i);
+      const ff = <u32>load<u8>(b + B_FRAGFLAGS(c) + i);
+      let outcome: u32;
+      if (kind == KIND_V4 && ff == 0 && hasPorts(proto)) {
+        // Fast path: IPv4 TCP/UDP, whole packet.
+        const src = load<u32>(b + B_SRC(c) + (i << 4));
+        const dst = load<u32>(b + B_DST(c) + (i << 4));
+        const sport = <u32>load<u16>(b + B_SPORT(c) + (i << 1));
+        const dport = <u32>load<u16>(b + B_DPORT(c) + (i << 1));
+        const flags = <u32>load<u8>(b + B_TCPFLAGS(c) + i);
+        const si = route4(src);
+        const di = route4(dst);
+        if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
+          bump(ctrGlobal + (<usize>V_FOREIGN << 3));
+          outcome = V_FOREIGN;
+        } else {
+          const h = interleave ? load<u32>(scratch + ((i - base) << 2)) : symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto);
+          let rowLoaded = false;
+          const first = si >= 0 ? <u32>si : <u32>di;
+          const firstOut = si >= 0;
+          let v = fastTracked4(first, firstOut, src, dst, sport, dport, proto, flags, t, h);
+          if (v != 0) count(first, v);
+          else {
+            loadRow(i);
+            rowLoaded = true;
+            preHash = h;
+            preHashValid = true;
+            v = evaluate(first, firstOut);
+            preHashValid = false;
+          }
+          outcome = v;
+          if (si >= 0 && di >= 0 && v <= V_BYPASS) {
+            let v2 = fastTracked4(<u32>di, false, src, dst, sport, dport, proto, flags, t, h);
+            if (v2 != 0) count(<u32>di, v2);
+            else {
+              if (!rowLoaded) loadRow(i);
+              preHash = h;
+              preHashValid = true;
+              v2 = evaluate(<u32>di, false);
+              preHashValid = false;
+            }
+            outcome |= v2 << 4;
+          }
+        }
+      } else {
+        // General path.
+        loadRow(i);
+        const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
+        const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
+        if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
+          // S4: touches no interface, or never leaves one instance.
+          bump(ctrGlobal + (<usize>V_FOREIGN << 3));
+          outcome = V_FOREIGN;
+        } else if (si >= 0) {
+          outcome = evaluate(<u32>si, true);
+          if (di >= 0 && outcome <= V_BYPASS) outcome |= evaluate(<u32>di, false) << 4;
+        } else {
+          outcome = evaluate(<u32>di, false);
+        }
+      }
+      store<u8>(b + B_OUT(c) + i, <u8>outcome);
     }
-    store<u8>(b + B_OUT(c) + i, <u8>outcome);
   }
 }
 

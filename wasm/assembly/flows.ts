@@ -22,7 +22,7 @@
 // (type, code) for other messages (S5).
 import { alloc, release } from './alloc';
 import { ifTimeout } from './config';
-import { hash4, hash6 } from './hash';
+import { keyHash4, keyHash6 } from './hash';
 import { nodeSetEntry } from './timers';
 
 export const E4: usize = 32;
@@ -96,7 +96,7 @@ function grow4(): void {
     const k1 = load<u64>(q, 8);
     if (k1 == 0) continue;
     const k0 = load<u64>(q);
-    let i = hash4(k0, k1) & m4;
+    let i = keyHash4(k0, k1) & m4;
     while (load<u64>(t4 + (<usize>i << 5), 8) != 0) i = (i + 1) & m4;
     const p = t4 + (<usize>i << 5);
     memory.copy(p, q, E4);
@@ -114,7 +114,7 @@ export function delete4(p: usize): void {
     const q = t4 + (<usize>j << 5);
     const k1 = load<u64>(q, 8);
     if (k1 == 0) break;
-    const home = hash4(load<u64>(q), k1) & m4;
+    const home = keyHash4(load<u64>(q), k1) & m4;
     // Move q into the hole at i unless its home lies cyclically in (i, j].
     const stays = i <= j ? home > i && home <= j : home > i || home <= j;
     if (!stays) {
@@ -161,7 +161,7 @@ export function insert6(a: u64, b: u64, c: u64, d: u64, k1: u64, h: u32): usize 
 
 // @ts-ignore: decorator
 @inline function home6(q: usize): u32 {
-  return hash6(load<u64>(q), load<u64>(q, 8), load<u64>(q, 16), load<u64>(q, 24), load<u64>(q, 32));
+  return keyHash6(load<u64>(q), load<u64>(q, 8), load<u64>(q, 16), load<u64>(q, 24), load<u64>(q, 32));
 }
 
 function grow6(): void {

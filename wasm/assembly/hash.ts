@@ -19,22 +19,55 @@ export function setSeed(s: u64): void {
   return x;
 }
 
-/** Hash of an IPv4 flow key (two words). */
+/**
+ * Flow hashes are symmetric: both orientations of a flow (and so the egress
+ * and ingress keys of one packet) hash alike, which lets the interleaved
+ * stage hash a packet before knowing which interface it belongs to. Each
+ * side is (address, port) for TCP/UDP and (address, 0) otherwise; `extra`
+ * carries the protocol and, for ICMP, the (kind, id) or (type, code) word.
+ */
 // @ts-ignore: decorator
-@inline export function hash4(k0: u64, k1: u64): u32 {
-  let h = (k0 ^ seed) * 0x9e3779b97f4a7c15;
-  h ^= (k1 + (h >> 29)) * 0xc2b2ae3d27d4eb4f;
+@inline export function symHash4(x: u64, y: u64, extra: u64): u32 {
+  const lo = select<u64>(x, y, x < y);
+  const hi = select<u64>(y, x, x < y);
+  let h = (lo ^ seed) * 0x9e3779b97f4a7c15;
+  h ^= (hi + (h >> 29)) * 0xc2b2ae3d27d4eb4f;
+  h ^= (extra + (h >> 31)) * 0x165667b19e3779f9;
   h ^= h >> 32;
-  h *= 0x165667b19e3779f9;
-  return <u32>(h >> 32);
+  return <u32>h;
 }
 
-/** Hash of an IPv6 flow key (five words). */
+/** IPv6: sides (address high, address low, port). */
 // @ts-ignore: decorator
-@inline export function hash6(a: u64, b: u64, c: u64, d: u64, k1: u64): u32 {
-  let h = mix64(a ^ seed);
-  h = mix64(h ^ b);
-  h = mix64(h ^ c);
-  h = mix64(h ^ d);
-  return <u32>(mix64(h ^ k1) >> 32);
+@inline export function symHash6(ah: u64, al: u64, pa: u64, bh: u64, bl: u64, pb: u64, extra: u64): u32 {
+  const aFirst = ah < bh || (ah == bh && (al < bl || (al == bl && pa <= pb)));
+  let h = mix64(select<u64>(ah, bh, aFirst) ^ seed);
+  h = mix64(h ^ select<u64>(al, bl, aFirst));
+  h = mix64(h ^ (select<u64>(pa, pb, aFirst) | (select<u64>(pb, pa, aFirst) << 16) | (extra << 32)));
+  h = mix64(h ^ select<u64>(bh, ah, aFirst));
+  return <u32>(mix64(h ^ select<u64>(bl, al, aFirst)) >> 32);
+}
+
+/** Side word and extra of a stored key's ports word: TCP/UDP ports go with their side; others go to extra. */
+// @ts-ignore: decorator
+@inline export function hasSidePorts(proto: u32): bool {
+  return proto == 6 || proto == 17;
+}
+
+/** Hash of a stored IPv4 key (k0 = local | remote << 32; k1 = ports | proto << 32 | iface << 48). */
+// @ts-ignore: decorator
+@inline export function keyHash4(k0: u64, k1: u64): u32 {
+  const proto = <u32>(k1 >> 32) & 0xff;
+  const local = k0 & 0xffffffff;
+  const remote = k0 >> 32;
+  if (hasSidePorts(proto)) return symHash4((local << 16) | (k1 & 0xffff), (remote << 16) | ((k1 >> 16) & 0xffff), <u64>proto);
+  return symHash4(local << 16, remote << 16, <u64>proto | ((k1 & 0xffffffff) << 8));
+}
+
+/** Hash of a stored IPv6 key (local a,b; remote c,d; k1 as IPv4). */
+// @ts-ignore: decorator
+@inline export function keyHash6(a: u64, b: u64, c: u64, d: u64, k1: u64): u32 {
+  const proto = <u32>(k1 >> 32) & 0xff;
+  if (hasSidePorts(proto)) return symHash6(a, b, k1 & 0xffff, c, d, (k1 >> 16) & 0xffff, <u64>proto);
+  return symHash6(a, b, 0, c, d, 0, <u64>proto | ((k1 & 0xffffffff) << 8));
 }

@@ -6,7 +6,7 @@ import { flowsInit, m4, m6, n4, n6 } from './flows';
 import { fragsInit } from './frags';
 import { setSeed } from './hash';
 import { B_KIND, B_LEN, B_TS, BATCH_BYTES_PER_PACKET, BLOB_MAGIC, BLOB_VERSION, KIND_MALFORMED } from './layout';
-import { processRows, rearmEntries, setBatch } from './engine';
+import { processRows, rearmEntries, setBatch, setScratch } from './engine';
 import { nextDue, reclaim, timersInit, timersStart, timerStats, nodesLive } from './timers';
 
 let batchPtr: usize = 0;
@@ -19,6 +19,7 @@ export function init(seedLo: u32, seedHi: u32): void {
   flowsInit();
   timersInit();
   fragsInit();
+  setScratch(alloc(64 * 4));
 }
 
 /** Allocates the packet batch of `capacity` rows (layout of src/trace/batch.ts); returns its address. */
@@ -118,4 +119,4 @@ export function timerInfo(): u64 { return timerStats(); }
 export function memoryUsed(): usize { return heapTop(); }
 
 /** For the layout test: the byte offset of batch field k for capacity c. */
-export { batchOffset } from './layoutexport';
+export { batchOffset, layoutConstant } from './layoutexport';

@@ -32,3 +32,28 @@ export function batchOffset(k: i32, c: usize): usize {
   }
   return 0xffffffff;
 }
+
+import {
+  ADDR_WORDS, CTR_ALIVE, CTR_EXCEEDED, CTR_LINKLOCAL, CTR_PEAK, IF_IN_RULES, IF_S9, IF_TIMEOUTS, IF_WORDS, INST_CTR,
+  INST_WORDS, RULE_WORDS, S9_WORDS,
+} from './layout';
+
+/** Config-blob and counter layout constants, for the layout test (k in the order of test/engine/layout.test.ts). */
+export function layoutConstant(k: i32): i32 {
+  switch (k) {
+    case 0: return <i32>INST_WORDS;
+    case 1: return <i32>IF_WORDS;
+    case 2: return <i32>IF_TIMEOUTS;
+    case 3: return <i32>IF_IN_RULES;
+    case 4: return <i32>IF_S9;
+    case 5: return <i32>S9_WORDS;
+    case 6: return <i32>ADDR_WORDS;
+    case 7: return <i32>RULE_WORDS;
+    case 8: return <i32>INST_CTR;
+    case 9: return <i32>CTR_PEAK;
+    case 10: return <i32>CTR_ALIVE;
+    case 11: return <i32>CTR_EXCEEDED;
+    case 12: return <i32>CTR_LINKLOCAL;
+  }
+  return -1;
+}
