@@ -31,6 +31,7 @@ export interface Exports {
   clockPackets(): bigint;
   clockBytes(): bigint;
   process(from: number, to: number): void;
+  step(n: number, stopAt: bigint): number;
   advance(t: bigint): void;
   rearm(): void;
   countersGlobal(): number;
@@ -52,6 +53,8 @@ export const CTR_PEAK = 16;
 export const CTR_ALIVE = 17;
 export const CTR_EXCEEDED = 18;
 export const CTR_LINKLOCAL = 19;
+
+const I64_MAX = 0x7fffffffffffffffn;
 
 let cachedModule: WebAssembly.Module | undefined;
 
@@ -153,27 +156,32 @@ export class WasmEngine {
    * Outcome bytes land in batch().out.
    */
   process(n: number): void {
-    const x = this.x;
-    x.clock(n);
-    let from = 0;
-    while (this.nextEvent < this.events.length && from < n) {
-      const at = this.events[this.nextEvent]!.at;
-      const ts = this.batch().ts;
-      if (ts[n - 1]! < at) break;
-      // First row at or after the event (virtual times are monotone; −1 only before any time).
-      let lo = from;
-      let hi = n - 1;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (ts[mid]! >= at) hi = mid;
-        else lo = mid + 1;
-      }
-      x.process(from, lo);
-      from = lo;
-      this.applyEventsUpTo(ts[lo]!);
+    try {
+      this.step(n);
+    } catch (e) {
+      if (this.x.error() === 1)
+        throw new Error('the WASM engine ran out of memory (WebAssembly memory is limited to 4 GiB)');
+      throw e;
     }
-    x.process(from, n);
-    if (x.error() !== 0) throw new Error('the WASM engine ran out of memory');
+  }
+
+  private step(n: number): void {
+    const x = this.x;
+    // One crossing when no event falls in the batch.
+    let from = x.step(n, this.nextEvent < this.events.length ? this.events[this.nextEvent]!.at : I64_MAX);
+    while (from < n) {
+      // Row `from` is the first at or after the next event (virtual times are monotone).
+      this.applyEventsUpTo(this.batch().ts[from]!);
+      let to = n;
+      if (this.nextEvent < this.events.length) {
+        const at = this.events[this.nextEvent]!.at;
+        const ts = this.batch().ts;
+        to = from;
+        while (to < n && ts[to]! < at) to++;
+      }
+      x.process(from, to);
+      from = to;
+    }
   }
 
   /** Applies every event due at or before t, each after expiring what is gone at its time (S12, S14). */

@@ -89,6 +89,24 @@ export function clockReordered(): i64 { return clkReordered; }
 export function clockPackets(): i64 { return clkPackets; }
 export function clockBytes(): i64 { return clkBytes; }
 
+/**
+ * One call per batch: applies the S21 clock to rows [0, n), then processes
+ * them up to the first row whose virtual time reaches `stopAt` (the next
+ * rule-change event; i64.MAX_VALUE when none). Returns the number of rows
+ * processed; the host applies the event and calls process() for the rest.
+ */
+export function step(n: usize, stopAt: i64): usize {
+  clock(n);
+  let k: usize = n;
+  if (stopAt != i64.MAX_VALUE && clkNow >= stopAt) {
+    const c = batchCap;
+    k = 0;
+    while (k < n && load<i64>(batchPtr + B_TS(c) + (k << 3)) < stopAt) k++;
+  }
+  processRows(0, k);
+  return k;
+}
+
 /** Processes rows [from, to) of the batch (virtual times already applied). */
 export function process(from: usize, to: usize): void {
   processRows(from, to);
