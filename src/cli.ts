@@ -57,13 +57,18 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
         let configFile = opts.config;
         if (trace === undefined) {
           const ex = bundledExample();
-          trace = ex.trace;
-          configFile ??= ex.config;
+          trace = relative(process.cwd(), ex.trace) || ex.trace;
+          configFile ??= relative(process.cwd(), ex.config) || ex.config;
         }
         if (configFile === undefined) throw new UsageError('replay: --config <file> is required with a trace');
         const cfg = loadConfig(configFile);
-        const source = openTrace(trace);
-        const result = await runTrace(cfg, source.chunks(), { engine: opts.engine });
+        const source = await openTrace(trace);
+        let result;
+        try {
+          result = await runTrace(cfg, source, { engine: opts.engine });
+        } finally {
+          await source.close();
+        }
         for (const w of source.warnings) io.stderr(`ctreplay: warning: ${w}\n`);
         const report = buildReport(cfg, result, { file: trace, format: source.format });
         const text = opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report);

@@ -8,6 +8,7 @@ import { resolveConfig } from '../src/config/resolve.js';
 import type { ResolvedConfig } from '../src/config/types.js';
 import { Topology } from '../src/model/topology.js';
 import { buildReport, type Report } from '../src/report/report.js';
+import { PacketListReader } from '../src/trace/jsonl.js';
 import { runTrace } from '../src/replay/run.js';
 import { actualOf } from '../src/scenario/check.js';
 import { decodeJsonPacket } from '../src/trace/json-packet.js';
@@ -95,8 +96,8 @@ export interface Outcome {
 export async function run(config: unknown, packets: Json[]): Promise<Outcome> {
   const cfg = resolve(config);
   const decoded = packets.map((p) => decodeJsonPacket(p));
-  const r = await runTrace(cfg, [decoded], { engine: 'reference', keepOutcomes: true });
-  const w = await runTrace(cfg, [decoded], { engine: 'wasm', keepOutcomes: true });
+  const r = await runTrace(cfg, new PacketListReader(decoded), { engine: 'reference', keepOutcomes: true });
+  const w = await runTrace(cfg, new PacketListReader(decoded), { engine: 'wasm', keepOutcomes: true });
   expect([...w.outcomes!], 'WASM engine outcome bytes').toEqual([...r.outcomes!]);
   expect(w.counters, 'WASM engine counters').toEqual(r.counters);
   expect(w.trace, 'WASM engine trace totals').toEqual(r.trace);

@@ -127,6 +127,11 @@ export class ReferenceEngine {
       return V.MALFORMED;
     }
     this.advanceTo(t);
+    if (p.kind === 'non-ip') {
+      // No IP addresses: no interface sees it (S4).
+      this.counters.verdicts[V.FOREIGN]!++;
+      return V.FOREIGN;
+    }
 
     const route = this.topo.route(p.src, p.dst);
     if (route.foreign) {

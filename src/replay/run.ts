@@ -8,8 +8,7 @@ import type { EngineCounters } from '../engine/counters.js';
 import { createEngine, type EngineName } from '../engine/engines.js';
 import type { WasmEngineOptions } from '../engine/wasm.js';
 import { LatencyRecorder, type LatencySummary } from '../report/latency.js';
-import { writePacket } from '../trace/batch.js';
-import type { Packet } from '../trace/packet.js';
+import type { TraceReader } from '../trace/reader.js';
 import type { TraceStats } from './clock.js';
 import { VerdictDigest } from './digest.js';
 
@@ -36,27 +35,22 @@ export interface RunResult {
   readonly latency: LatencySummary;
 }
 
-/** Replays chunks of packets in trace order. */
-export async function runTrace(
-  cfg: ResolvedConfig,
-  chunks: AsyncIterable<readonly Packet[]> | Iterable<readonly Packet[]>,
-  opts: RunOptions,
-): Promise<RunResult> {
+/** Replays a trace in order: the reader fills the engine's batch, the engine decides it. */
+export async function runTrace(cfg: ResolvedConfig, reader: TraceReader, opts: RunOptions): Promise<RunResult> {
   const start = process.hrtime.bigint();
   const engine = createEngine(opts.engine, cfg, opts.wasm);
   const digest = new VerdictDigest();
   const latency = new LatencyRecorder();
   let outcomes: Uint8Array | null = opts.keepOutcomes ? new Uint8Array(4096) : null;
   let kept = 0;
-  let batch = engine.batch();
-  let fill = 0;
 
-  const flush = () => {
+  for (;;) {
+    const fill = await reader.next(engine.batch());
+    if (fill === 0) break;
     const t0 = process.hrtime.bigint();
     engine.process(fill);
     latency.recordBatch(Number(process.hrtime.bigint() - t0), fill);
-    batch = engine.batch();
-    const out = batch.out.subarray(0, fill);
+    const out = engine.batch().out.subarray(0, fill);
     digest.pushAll(out);
     if (outcomes !== null) {
       if (kept + fill > outcomes.length) {
@@ -67,16 +61,7 @@ export async function runTrace(
       outcomes.set(out, kept);
       kept += fill;
     }
-    fill = 0;
-  };
-
-  for await (const chunk of chunks) {
-    for (const p of chunk) {
-      writePacket(batch, fill++, p);
-      if (fill === engine.batchCapacity) flush();
-    }
   }
-  if (fill > 0) flush();
   const counters = engine.finish();
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;
   return {

@@ -8,6 +8,7 @@ import { Topology } from '../model/topology.js';
 import { V, verdictName, type Verdict } from '../model/verdict.js';
 import { buildReport } from '../report/report.js';
 import { runTrace, type EngineName } from '../replay/run.js';
+import { PacketListReader } from '../trace/jsonl.js';
 import { summarizePacket, type Packet } from '../trace/packet.js';
 import type { Expectation, InstanceExpectKey, Scenario } from './scenario.js';
 
@@ -51,7 +52,7 @@ export function actualOf(cfg: ResolvedConfig, topo: Topology, p: Packet, outcome
   const low = outcome & 0xf;
   const high = outcome >> 4;
   if (p.kind === 'malformed' || low === V.MALFORMED) return { kind: 'packet', verdict: 'malformed' };
-  if (low === V.FOREIGN) return { kind: 'packet', verdict: 'foreign' };
+  if (low === V.FOREIGN || p.kind === 'non-ip') return { kind: 'packet', verdict: 'foreign' };
   const route = topo.route(p.src, p.dst);
   const ifaces = route.egress !== -1 ? [route.egress, route.ingress] : [route.ingress];
   const codes = [low, high];
@@ -99,7 +100,7 @@ function showActual(a: Actual, e: Expectation): string | Record<string, string> 
 
 /** Runs one scenario and compares. */
 export async function checkScenario(s: Scenario, engine: EngineName): Promise<CheckResult> {
-  const run = await runTrace(s.config, [s.packets], { engine, keepOutcomes: true });
+  const run = await runTrace(s.config, new PacketListReader(s.packets), { engine, keepOutcomes: true });
   const topo = new Topology(s.config);
   const mismatches: PacketMismatch[] = [];
   let checked = 0;

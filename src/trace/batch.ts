@@ -21,17 +21,18 @@
  *   86C     qSport     u16
  *   88C     qDport     u16
  *   90C     qId        u16         quoted ICMP identifier
- *   92C     kind       u8          0 malformed, 4 IPv4, 6 IPv6
- *   93C     proto      u8
- *   94C     tcpFlags   u8
- *   95C     fragFlags  u8          FRAG_* bits
- *   96C     icmpType   u8
- *   97C     icmpCode   u8
- *   98C     qProto     u8
- *   99C     qType      u8
- *   100C    qCode      u8
- *   101C    out        u8          outcome byte (model/verdict.ts)
- *   102C    end
+ *   92C     capIf      u16         capture interface (pcapng interface id, else 0)
+ *   94C     kind       u8          0 malformed, 1 not IP (ARP…), 4 IPv4, 6 IPv6
+ *   95C     proto      u8
+ *   96C     tcpFlags   u8
+ *   97C     fragFlags  u8          FRAG_* bits
+ *   98C     icmpType   u8
+ *   99C     icmpCode   u8
+ *   100C    qProto     u8
+ *   101C    qType      u8
+ *   102C    qCode      u8
+ *   103C    out        u8          outcome byte (model/verdict.ts)
+ *   104C    end
  */
 import type { Addr } from '../model/addr.js';
 import type { Packet } from './packet.js';
@@ -40,10 +41,10 @@ import type { Packet } from './packet.js';
 export const FRAG = { IS_FRAGMENT: 1, NON_FIRST: 2, MORE: 4, HAS_QUOTE: 8 } as const;
 
 /** Packet kinds. */
-export const KIND = { MALFORMED: 0, IPV4: 4, IPV6: 6 } as const;
+export const KIND = { MALFORMED: 0, NON_IP: 1, IPV4: 4, IPV6: 6 } as const;
 
 /** Bytes per packet of capacity. */
-export const BATCH_BYTES_PER_PACKET = 102;
+export const BATCH_BYTES_PER_PACKET = 104;
 
 /** Byte offset of each field for capacity C. */
 export function batchOffsets(c: number) {
@@ -61,17 +62,18 @@ export function batchOffsets(c: number) {
     qSport: 86 * c,
     qDport: 88 * c,
     qId: 90 * c,
-    kind: 92 * c,
-    proto: 93 * c,
-    tcpFlags: 94 * c,
-    fragFlags: 95 * c,
-    icmpType: 96 * c,
-    icmpCode: 97 * c,
-    qProto: 98 * c,
-    qType: 99 * c,
-    qCode: 100 * c,
-    out: 101 * c,
-    end: 102 * c,
+    capIf: 92 * c,
+    kind: 94 * c,
+    proto: 95 * c,
+    tcpFlags: 96 * c,
+    fragFlags: 97 * c,
+    icmpType: 98 * c,
+    icmpCode: 99 * c,
+    qProto: 100 * c,
+    qType: 101 * c,
+    qCode: 102 * c,
+    out: 103 * c,
+    end: 104 * c,
   };
 }
 
@@ -92,6 +94,9 @@ export class PacketBatch {
   readonly qSport: Uint16Array;
   readonly qDport: Uint16Array;
   readonly qId: Uint16Array;
+  readonly capIf: Uint16Array;
+  /** The ts column as 32-bit words (low, high), for writing times without BigInt. */
+  readonly tsWords: Uint32Array;
   readonly kind: Uint8Array;
   readonly proto: Uint8Array;
   readonly tcpFlags: Uint8Array;
@@ -127,6 +132,8 @@ export class PacketBatch {
     this.qSport = new Uint16Array(buffer, b + o.qSport, c);
     this.qDport = new Uint16Array(buffer, b + o.qDport, c);
     this.qId = new Uint16Array(buffer, b + o.qId, c);
+    this.capIf = new Uint16Array(buffer, b + o.capIf, c);
+    this.tsWords = new Uint32Array(buffer, b + o.ts, 2 * c);
     this.kind = new Uint8Array(buffer, b + o.kind, c);
     this.proto = new Uint8Array(buffer, b + o.proto, c);
     this.tcpFlags = new Uint8Array(buffer, b + o.tcpFlags, c);
@@ -156,6 +163,7 @@ export class PacketBatch {
     this.qSport[j] = from.qSport[i]!;
     this.qDport[j] = from.qDport[i]!;
     this.qId[j] = from.qId[i]!;
+    this.capIf[j] = from.capIf[i]!;
     this.kind[j] = from.kind[i]!;
     this.proto[j] = from.proto[i]!;
     this.tcpFlags[j] = from.tcpFlags[i]!;
@@ -196,8 +204,8 @@ export function writePacket(b: PacketBatch, i: number, p: Packet): void {
   b.ts[i] = p.ts ?? -1n;
   b.len[i] = p.len;
   b.out[i] = 0;
-  if (p.kind === 'malformed') {
-    b.kind[i] = KIND.MALFORMED;
+  if (p.kind === 'malformed' || p.kind === 'non-ip') {
+    b.kind[i] = p.kind === 'malformed' ? KIND.MALFORMED : KIND.NON_IP;
     return;
   }
   b.kind[i] = p.src.v === 4 ? KIND.IPV4 : KIND.IPV6;
@@ -239,6 +247,7 @@ export function readPacket(b: PacketBatch, i: number): Packet {
   const len = b.len[i]!;
   const kind = b.kind[i]!;
   if (kind === KIND.MALFORMED) return { kind: 'malformed', ts: ts < 0n ? null : ts, len, reason: 'undecodable packet' };
+  if (kind === KIND.NON_IP) return { kind: 'non-ip', ts: ts < 0n ? null : ts, len };
   const v = kind === KIND.IPV4 ? 4 : 6;
   const ff = b.fragFlags[i]!;
   return {

@@ -61,8 +61,15 @@ export interface MalformedPacket {
   readonly reason: string;
 }
 
+/** A frame that is not IP (ARP, LLDP…): decodable, but no interface sees it (S4: foreign). */
+export interface NonIpPacket {
+  readonly kind: 'non-ip';
+  readonly ts: bigint | null;
+  readonly len: number;
+}
+
 /** Any packet of a trace. */
-export type Packet = IpPacket | MalformedPacket;
+export type Packet = IpPacket | MalformedPacket | NonIpPacket;
 
 /** True for a fragment that is not the first (S7). */
 export function isNonFirstFragment(p: IpPacket): boolean {
@@ -72,6 +79,7 @@ export function isNonFirstFragment(p: IpPacket): boolean {
 /** One line describing a packet, for mismatch listings: `t=3 tcp 198.51.100.4:1000 > 10.0.0.10:443 [S]`. */
 export function summarizePacket(p: Packet): string {
   if (p.kind === 'malformed') return `${p.ts === null ? 't=?' : `t=${formatNs(p.ts)}`} malformed (${p.reason})`;
+  if (p.kind === 'non-ip') return `${p.ts === null ? 't=?' : `t=${formatNs(p.ts)}`} not IP`;
   const name = protocolName(p.proto);
   const ep = (a: Addr, port: number) => {
     const s = formatAddr(a);

@@ -3,6 +3,7 @@
  * difference (null when they agree on every outcome byte and every counter).
  */
 import type { ResolvedConfig } from '../../src/config/types.js';
+import { PacketListReader } from '../../src/trace/jsonl.js';
 import { runTrace, type RunResult } from '../../src/replay/run.js';
 import { summarizePacket, type Packet } from '../../src/trace/packet.js';
 import { resolve } from '../helpers.js';
@@ -26,8 +27,8 @@ export async function compareEngines(
   seed: number,
   batchCapacity?: number,
 ): Promise<Difference | null> {
-  const ref = await runTrace(cfg, [packets], { engine: 'reference', keepOutcomes: true });
-  const wasm = await runTrace(cfg, [packets], {
+  const ref = await runTrace(cfg, new PacketListReader(packets), { engine: 'reference', keepOutcomes: true });
+  const wasm = await runTrace(cfg, new PacketListReader(packets), {
     engine: 'wasm',
     keepOutcomes: true,
     wasm: {

@@ -6,7 +6,7 @@ import {
   B_QCODE, B_QDPORT, B_QDST, B_QID, B_QPROTO, B_QSPORT, B_QSRC, B_QTYPE, B_SPORT, B_SRC, B_TCPFLAGS, B_TS,
   CTR_ALIVE, CTR_ALLOWANCE, CTR_EXCEEDED, CTR_LINKLOCAL, CTR_PEAK, FRAG_IS, FRAG_NONFIRST, HAS_QUOTE,
   IF_AUTO_TRACKED, IF_HAS_RESOLVER, IF_IN_RULES, IF_IN_RULE_COUNT, IF_OUT_RULES, IF_OUT_RULE_COUNT,
-  IF_RESOLVER, IF_S9, KIND_MALFORMED, KIND_V4, RULE_WORDS, S9_EGRESS_OPEN_ALL, S9_EGRESS_RANGES,
+  IF_RESOLVER, IF_S9, KIND_MALFORMED, KIND_NON_IP, KIND_V4, RULE_WORDS, S9_EGRESS_OPEN_ALL, S9_EGRESS_RANGES,
   S9_EGRESS_RANGE_COUNT, S9_INGRESS_OPEN_ALL, S9_INGRESS_RANGES, S9_INGRESS_RANGE_COUNT, S9_WORDS,
   T_CLOSED, T_ESTABLISHED, T_FIN_WAIT, T_ICMP, T_OTHER, T_SYN_RECV, T_SYN_SENT, T_TIME_WAIT, T_UDP,
   T_UDP_STREAM, V_BYPASS, V_DENY, V_DROP_ALLOWANCE, V_DROP_LINKLOCAL, V_FOREIGN, V_MALFORMED, V_NEW,
@@ -526,6 +526,16 @@ export function processRows(from: usize, to: usize): void {
       if (kind == KIND_MALFORMED || t < 0) {
         bump(ctrGlobal + (<usize>V_MALFORMED << 3));
         store<u8>(b + B_OUT(c) + i, <u8>V_MALFORMED);
+        continue;
+      }
+      if (kind == KIND_NON_IP) {
+        // ARP, LLDP…: no IP addresses, so no interface sees it (S4).
+        bump(ctrGlobal + (<usize>V_FOREIGN << 3));
+        store<u8>(b + B_OUT(c) + i, <u8>V_FOREIGN);
+        if (t >= nextDue) {
+          timersStart(t);
+          reclaim(t);
+        }
         continue;
       }
       if (t >= nextDue) {

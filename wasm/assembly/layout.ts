@@ -30,26 +30,28 @@
 // @ts-ignore: decorator
 @inline export function B_QID(c: usize): usize { return 90 * c; }
 // @ts-ignore: decorator
-@inline export function B_KIND(c: usize): usize { return 92 * c; }
+@inline export function B_CAPIF(c: usize): usize { return 92 * c; }
 // @ts-ignore: decorator
-@inline export function B_PROTO(c: usize): usize { return 93 * c; }
+@inline export function B_KIND(c: usize): usize { return 94 * c; }
 // @ts-ignore: decorator
-@inline export function B_TCPFLAGS(c: usize): usize { return 94 * c; }
+@inline export function B_PROTO(c: usize): usize { return 95 * c; }
 // @ts-ignore: decorator
-@inline export function B_FRAGFLAGS(c: usize): usize { return 95 * c; }
+@inline export function B_TCPFLAGS(c: usize): usize { return 96 * c; }
 // @ts-ignore: decorator
-@inline export function B_ICMPTYPE(c: usize): usize { return 96 * c; }
+@inline export function B_FRAGFLAGS(c: usize): usize { return 97 * c; }
 // @ts-ignore: decorator
-@inline export function B_ICMPCODE(c: usize): usize { return 97 * c; }
+@inline export function B_ICMPTYPE(c: usize): usize { return 98 * c; }
 // @ts-ignore: decorator
-@inline export function B_QPROTO(c: usize): usize { return 98 * c; }
+@inline export function B_ICMPCODE(c: usize): usize { return 99 * c; }
 // @ts-ignore: decorator
-@inline export function B_QTYPE(c: usize): usize { return 99 * c; }
+@inline export function B_QPROTO(c: usize): usize { return 100 * c; }
 // @ts-ignore: decorator
-@inline export function B_QCODE(c: usize): usize { return 100 * c; }
+@inline export function B_QTYPE(c: usize): usize { return 101 * c; }
 // @ts-ignore: decorator
-@inline export function B_OUT(c: usize): usize { return 101 * c; }
-export const BATCH_BYTES_PER_PACKET: usize = 102;
+@inline export function B_QCODE(c: usize): usize { return 102 * c; }
+// @ts-ignore: decorator
+@inline export function B_OUT(c: usize): usize { return 103 * c; }
+export const BATCH_BYTES_PER_PACKET: usize = 104;
 
 export const FRAG_IS: u32 = 1;
 export const FRAG_NONFIRST: u32 = 2;
@@ -57,6 +59,7 @@ export const FRAG_MORE: u32 = 4;
 export const HAS_QUOTE: u32 = 8;
 
 export const KIND_MALFORMED: u32 = 0;
+export const KIND_NON_IP: u32 = 1;
 export const KIND_V4: u32 = 4;
 export const KIND_V6: u32 = 6;
 
