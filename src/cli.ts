@@ -16,6 +16,7 @@ import { renderText } from './report/text.js';
 import { runTrace } from './replay/run.js';
 import { checkScenario, type CheckResult } from './scenario/check.js';
 import { loadScenario } from './scenario/scenario.js';
+import { Progress } from './cli/progress.js';
 import { openTrace } from './trace/source.js';
 
 /** Where the CLI writes. */
@@ -102,6 +103,101 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
       }
       exitCode = failed === 0 ? 0 : 1;
     });
+
+  program
+    .command('convert')
+    .description('convert a capture (pcap, pcapng, gzip of either, JSON lines) to the Arrow trace format')
+    .argument('<in>', 'trace to read (format recognised by content)')
+    .argument('<out>', 'Arrow file to write')
+    .option('--stream', 'write the Arrow IPC stream format instead of the file format')
+    .option('--no-progress', 'no progress line on stderr')
+    .action(async (input: string, output: string, opts: { stream?: boolean; progress: boolean }) => {
+      const { ArrowTraceWriter } = await import('./trace/arrow.js');
+      const { PacketBatch } = await import('./trace/batch.js');
+      const source = await openTrace(input);
+      const writer = new ArrowTraceWriter(output, opts.stream ? 'stream' : 'file');
+      const progress = opts.progress && process.stderr.isTTY ? new Progress(io.stderr, 'convert') : null;
+      const batch = new PacketBatch(65536);
+      let packets = 0;
+      try {
+        for (;;) {
+          const n = await source.next(batch);
+          if (n === 0) break;
+          writer.write(batch, n);
+          packets += n;
+          if (progress) {
+            const pr = source.progress();
+            progress.update(packets, pr.read, pr.total);
+          }
+        }
+      } finally {
+        progress?.done();
+        await source.close();
+        await writer.close();
+      }
+      for (const w of source.warnings) io.stderr(`ctreplay: warning: ${w}\n`);
+      io.stdout(`wrote ${packets.toLocaleString('en-US')} packets from ${input} (${source.format}) to ${output}\n`);
+    });
+
+  program
+    .command('generate')
+    .description('generate a trace of a typical workload, and a config that goes with it')
+    .argument('<workload>', 'web, scan, nat, synflood, dns, ping, fill or mixed')
+    .requiredOption('-o, --out <file>', 'trace to write (.pcap or .arrow)')
+    .addOption(new Option('--format <format>', 'trace format (default: from the file name)').choices(['pcap', 'arrow']))
+    .option('--packets <n>', 'packets to generate', '200000')
+    .option('--duration <seconds>', 'seconds of trace time (default 300, or packets / rate)')
+    .option('--rate <pps>', 'packets per second of trace time (default: packets / duration)')
+    .option('--flows <n>', 'flows (clients, targets, connections; the workload decides what it means)')
+    .option('--seed <n>', 'random seed: the same seed gives the same trace', '1')
+    .option('--config-out <file>', 'where to write the matching config (default: <out>.config.yaml)')
+    .action(
+      async (
+        workload: string,
+        opts: {
+          out: string;
+          format?: string;
+          packets: string;
+          rate?: string;
+          duration?: string;
+          flows?: string;
+          seed: string;
+          configOut?: string;
+        },
+      ) => {
+        const { generate } = await import('./generate/generate.js');
+        const num = (name: string, v: string | undefined, min: number): number | undefined => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isFinite(n) || n < min)
+            throw new UsageError(`generate: --${name} must be a number ≥ ${min}, got "${v}"`);
+          return n;
+        };
+        const format = (opts.format ??
+          (/\.arrows?$/i.test(opts.out) ? 'arrow' : /\.pcap$/i.test(opts.out) ? 'pcap' : undefined)) as
+          'pcap' | 'arrow' | undefined;
+        if (!format)
+          throw new UsageError(
+            `generate: cannot tell the format from "${opts.out}"; name it .pcap or .arrow, or give --format`,
+          );
+        const configOut = opts.configOut ?? `${opts.out.replace(/\.(pcap|arrows?)$/i, '')}.config.yaml`;
+        const r = await generate({
+          workload,
+          out: opts.out,
+          format,
+          packets: Math.floor(num('packets', opts.packets, 1)!),
+          ...(opts.rate !== undefined ? { rate: num('rate', opts.rate, 0.001)! } : {}),
+          ...(opts.duration !== undefined ? { duration: num('duration', opts.duration, 0.001)! } : {}),
+          ...(opts.flows !== undefined ? { flows: Math.floor(num('flows', opts.flows, 1)!) } : {}),
+          seed: Math.floor(num('seed', opts.seed, 0)!),
+          configOut,
+        });
+        io.stdout(
+          `wrote ${r.packets.toLocaleString('en-US')} packets (${r.duration.toFixed(1)} s of trace, ${r.flows.toLocaleString('en-US')} flows) to ${opts.out}\n` +
+            `config: ${configOut}\nreplay: ctreplay replay ${opts.out} --config ${configOut}\n`,
+        );
+      },
+    );
 
   program
     .command('bench')

@@ -60,7 +60,8 @@ export class ByteInput {
 
   /**
    * Makes at least `need` bytes available, reading more as needed; false if
-   * the input ends first. Grows the buffer up to `need` (callers bound it).
+   * the input ends first. The buffer grows by doubling only while data keeps
+   * arriving, so a length field that lies costs no memory.
    */
   async fill(need: number): Promise<boolean> {
     if (this.end - this.start >= need) return true;
@@ -70,13 +71,13 @@ export class ByteInput {
       this.end -= this.start;
       this.start = 0;
     }
-    if (need > this.buf.length) {
-      const bigger = new Uint8Array(Math.max(need, this.buf.length * 2));
-      bigger.set(this.buf.subarray(0, this.end));
-      this.buf = bigger;
-      this.dv = new DataView(bigger.buffer);
-    }
     while (this.end < need && !this.eof) {
+      if (this.end === this.buf.length) {
+        const bigger = new Uint8Array(this.buf.length * 2);
+        bigger.set(this.buf.subarray(0, this.end));
+        this.buf = bigger;
+        this.dv = new DataView(bigger.buffer);
+      }
       const n = await this.readInto(this.buf, this.end, this.buf.length - this.end);
       if (n === 0) this.eof = true;
       this.end += n;
