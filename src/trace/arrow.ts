@@ -2,8 +2,8 @@
  * The Arrow trace format (`ctreplay/trace@1`): one row per packet, one column
  * per PacketBatch field, so reading is a copy of each column into the
  * engine's typed arrays (no row objects) and writing is the reverse. IPC file
- * and stream are both read; files through a FileHandle (random access), so
- * nothing buffers the whole file.
+ * and stream are both read, streamed through a FileHandle with one reused
+ * buffer: nothing holds the whole file.
  *
  * Columns (no nulls):
  *   ts        int64            time in ns since the epoch; −1 unreadable
@@ -26,7 +26,9 @@ import { createWriteStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import * as A from 'apache-arrow';
 import { TraceError } from '../errors.js';
+import { ArrowDamage, decodeFooterSchema, decodeMessage, type ArrowMessage } from './arrow-ipc.js';
 import type { PacketBatch } from './batch.js';
+import { ByteInput } from './bytes.js';
 import type { TraceReader } from './reader.js';
 
 /** Schema version written in the metadata. */
@@ -116,109 +118,229 @@ export class ArrowTraceWriter {
   }
 }
 
-/** Reads an Arrow trace batch by batch into PacketBatches. */
+/** Bytes per element of each column type. */
+function elemBytes(type: A.DataType): number {
+  if (type instanceof A.FixedSizeList) return 4;
+  return (type as A.Int).bitWidth / 8;
+}
+
+interface Placement {
+  readonly name: string;
+  /** Index of the values buffer in the record batch. */
+  readonly buffer: number;
+  /** Bytes per row. */
+  readonly rowBytes: number;
+}
+
+/**
+ * Reads an Arrow trace (IPC file or stream) batch by batch into
+ * PacketBatches: each column is one copy from the file's bytes (see
+ * arrow-ipc.ts for why apache-arrow is not used to read).
+ */
 export class ArrowTraceReader implements TraceReader {
   readonly warnings: string[] = [];
-  private current: A.RecordBatch | null = null;
-  private offset = 0;
-  private iterator: AsyncIterator<A.RecordBatch> | null = null;
-  private sources: Array<{ name: string; values: Typed; width: number; base: number }> = [];
-  private bytesRead = 0;
+  private placements: Placement[] = [];
+  /** The record batch being consumed: its body's position in the input buffer, rows, next row. */
+  private body = 0;
+  private buffers: Array<[number, number]> = [];
+  private rows = 0;
+  private next0 = 0;
+  private done = false;
 
   private constructor(
     readonly file: string,
     readonly format: string,
-    private readonly reader: A.AsyncRecordBatchFileReader | A.AsyncRecordBatchStreamReader,
-    private readonly fh: import('node:fs/promises').FileHandle,
-    private readonly size: number,
+    private readonly input: ByteInput,
+    /** Stream position where messages end (the file format's footer), or Infinity. */
+    private readonly messagesEnd: number,
   ) {}
 
   static async open(file: string): Promise<ArrowTraceReader> {
-    const fh = await open(file, 'r');
-    let reader: A.AsyncRecordBatchFileReader | A.AsyncRecordBatchStreamReader;
-    try {
-      reader = (await A.RecordBatchReader.from(fh)) as A.AsyncRecordBatchFileReader | A.AsyncRecordBatchStreamReader;
-      await reader.open();
-    } catch (e) {
-      await fh.close();
-      throw new TraceError(file, `not a readable Arrow IPC file or stream (${(e as Error).message})`);
-    }
-    const schema = reader.schema;
-    const version = schema?.metadata.get('ctreplay.trace');
-    if (schema === undefined || version === undefined) {
-      await fh.close();
-      throw new TraceError(
-        file,
-        'an Arrow file, but not a ctreplay trace (no ctreplay.trace schema metadata; write one with `ctreplay convert`)',
-      );
-    }
-    if (version !== ARROW_TRACE_VERSION) {
-      await fh.close();
-      throw new TraceError(
-        file,
-        `ctreplay trace format version ${version} is not supported (this ctreplay reads version ${ARROW_TRACE_VERSION})`,
-      );
-    }
-    for (const [name, type] of COLUMNS) {
-      const f = schema.fields.find((x: A.Field) => x.name === name);
-      if (f === undefined) throw new TraceError(file, `Arrow trace column "${name}" is missing`);
-      if (String(f.type) !== String(type))
-        throw new TraceError(file, `Arrow trace column "${name}" has type ${f.type}, expected ${type}`);
-    }
     const size = (await stat(file)).size;
-    return new ArrowTraceReader(file, reader.isFile() ? 'arrow' : 'arrow-stream', reader, fh, size);
+    const head = Buffer.alloc(8);
+    const fh = await open(file, 'r');
+    let messagesEnd = Infinity;
+    let isFile = false;
+    let footerSchema: ArrowMessage | null = null;
+    try {
+      await fh.read(head, 0, 8, 0);
+      isFile = head.subarray(0, 6).toString('latin1') === 'ARROW1';
+      if (isFile) {
+        // The file format: the schema is in the footer (writers need not repeat it before the batches).
+        const tail = Buffer.alloc(10);
+        await fh.read(tail, 0, 10, Math.max(0, size - 10));
+        const footerLen = tail.readInt32LE(0);
+        if (
+          tail.subarray(4, 10).toString('latin1') !== 'ARROW1' ||
+          footerLen <= 0 ||
+          footerLen > Math.min(size - 18, 1 << 24)
+        ) {
+          throw new TraceError(file, 'a damaged Arrow file (its footer is missing or cut short)');
+        }
+        messagesEnd = size - 10 - footerLen;
+        const footer = Buffer.alloc(footerLen);
+        await fh.read(footer, 0, footerLen, messagesEnd);
+        try {
+          footerSchema = decodeFooterSchema(new DataView(footer.buffer, footer.byteOffset, footerLen), 0, footerLen);
+        } catch (e) {
+          if (e instanceof ArrowDamage) throw new TraceError(file, `a damaged Arrow file (${e.message})`);
+          throw e;
+        }
+      }
+    } finally {
+      await fh.close();
+    }
+    const input = await ByteInput.open(file, false);
+    if (isFile) {
+      await input.fill(8);
+      input.start += 8;
+    }
+    const r = new ArrowTraceReader(file, isFile ? 'arrow' : 'arrow-stream', input, messagesEnd);
+    let schema: ArrowMessage | null = footerSchema;
+    try {
+      schema ??= await r.message();
+    } catch (e) {
+      await input.close();
+      if (e instanceof ArrowDamage) throw new TraceError(file, `not a readable Arrow trace (${e.message})`);
+      throw e;
+    }
+    if (schema === null || schema.kind !== 'schema') {
+      await input.close();
+      throw new TraceError(file, 'not a readable Arrow trace (it does not start with a schema)');
+    }
+    try {
+      r.placements = placements(file, schema);
+    } catch (e) {
+      await input.close();
+      throw e;
+    }
+    return r;
+  }
+
+  /** Reads the next message's metadata (and makes its body available); null at the end. */
+  private async message(): Promise<ArrowMessage | null> {
+    const input = this.input;
+    if (input.position >= this.messagesEnd) return null;
+    if (!(await input.fill(8))) return null;
+    let len = input.dv.getInt32(input.start, true);
+    let prefix = 4;
+    if (len === -1) {
+      len = input.dv.getInt32(input.start + 4, true);
+      prefix = 8;
+    }
+    if (len === 0) return null; // end of stream
+    if (len < 0 || len > 1 << 24) throw new ArrowDamage(`message metadata length ${len}`);
+    if (!(await input.fill(prefix + len))) throw new ArrowDamage('the file ends inside a message');
+    const msg = decodeMessage(input.dv, input.start + prefix, input.start + prefix + len);
+    if (!(await input.fill(prefix + len + msg.bodyLength)))
+      throw new ArrowDamage('the file ends inside a message body');
+    this.body = input.start + prefix + len;
+    input.start += prefix + len + msg.bodyLength;
+    return msg;
   }
 
   private async nextRecordBatch(): Promise<boolean> {
-    this.iterator ??= this.reader[Symbol.asyncIterator]();
     for (;;) {
-      const r = await this.iterator.next();
-      if (r.done) return false;
-      const rb = r.value;
-      if (rb.numRows === 0) continue;
-      this.current = rb;
-      this.offset = 0;
-      this.sources = COLUMNS.map(([name, , width], k) => {
-        const d = rb.getChildAt(k)!.data[0]! as A.Data;
-        if (width === 4) {
-          const child = d.children[0]! as A.Data;
-          return { name, values: child.values as Typed, width, base: (d.offset + child.offset) * 1 };
-        }
-        return { name, values: d.values as Typed, width, base: d.offset };
-      });
-      this.bytesRead += rb.numRows * 120;
+      let m: ArrowMessage | null;
+      try {
+        m = await this.message();
+      } catch (e) {
+        if (!(e instanceof ArrowDamage)) throw e;
+        this.warnings.push(
+          `${this.file}: damaged Arrow message (${e.message}); the trace ends at the last whole batch`,
+        );
+        return false;
+      }
+      if (m === null) return false;
+      if (m.kind !== 'recordBatch') continue;
+      const ok =
+        !m.compressed &&
+        m.buffers.length === 2 * COLUMNS.length + COLUMNS.filter((c) => c[2] === 4).length &&
+        this.placements.every((p) => m.buffers[p.buffer]![1] >= m.length * p.rowBytes);
+      if (!ok) {
+        this.warnings.push(
+          `${this.file}: ${m.compressed ? 'a compressed Arrow record batch (not supported; write without compression)' : 'a damaged Arrow record batch'}; the trace ends there`,
+        );
+        return false;
+      }
+      if (m.length === 0) continue;
+      this.buffers = m.buffers;
+      this.rows = m.length;
+      this.next0 = 0;
       return true;
     }
   }
 
   async next(batch: PacketBatch): Promise<number> {
     let row = 0;
-    while (row < batch.capacity) {
-      if (this.current === null || this.offset >= this.current.numRows) {
+    while (row < batch.capacity && !this.done) {
+      if (this.next0 >= this.rows) {
         if (!(await this.nextRecordBatch())) {
-          this.current = null;
+          this.done = true;
           break;
         }
       }
-      const n = Math.min(batch.capacity - row, this.current!.numRows - this.offset);
-      for (const s of this.sources) {
-        const from = (s.base + this.offset) * s.width;
-        (column(batch, s.name) as Uint8Array).set(
-          s.values.subarray(from, from + n * s.width) as Uint8Array,
-          row * s.width,
+      const n = Math.min(batch.capacity - row, this.rows - this.next0);
+      const buf = this.input.buf;
+      for (const p of this.placements) {
+        const col = column(batch, p.name);
+        const src = this.body + this.buffers[p.buffer]![0] + this.next0 * p.rowBytes;
+        new Uint8Array(col.buffer, col.byteOffset + row * p.rowBytes, n * p.rowBytes).set(
+          buf.subarray(src, src + n * p.rowBytes),
         );
       }
-      this.offset += n;
+      this.next0 += n;
       row += n;
     }
     return row;
   }
 
   progress() {
-    return { read: Math.min(this.bytesRead, this.size), total: this.size };
+    return { read: this.input.fileBytesRead, total: this.input.fileSize };
   }
 
   async close(): Promise<void> {
-    await this.fh.close();
+    await this.input.close();
   }
+}
+
+/** Checks a schema against trace@1 and places each column's values buffer. */
+function placements(file: string, m: Extract<ArrowMessage, { kind: 'schema' }>): Placement[] {
+  const version = m.metadata.get('ctreplay.trace');
+  if (version === undefined) {
+    throw new TraceError(
+      file,
+      'an Arrow file, but not a ctreplay trace (no ctreplay.trace schema metadata; write one with `ctreplay convert`)',
+    );
+  }
+  if (version !== ARROW_TRACE_VERSION) {
+    throw new TraceError(
+      file,
+      `ctreplay trace format version ${version} is not supported (this ctreplay reads version ${ARROW_TRACE_VERSION})`,
+    );
+  }
+  const want = (type: A.DataType): string =>
+    type instanceof A.FixedSizeList
+      ? `fixed_size_list<${type.listSize}>`
+      : `int${(type as A.Int).bitWidth}${(type as A.Int).isSigned ? 's' : 'u'}`;
+  const out: Placement[] = [];
+  let buffer = 0;
+  if (m.fields.length !== COLUMNS.length)
+    throw new TraceError(file, `an Arrow trace has ${COLUMNS.length} columns; this one has ${m.fields.length}`);
+  for (const f of m.fields) {
+    const c = COLUMNS.find((x) => x[0] === f.name);
+    if (c === undefined) throw new TraceError(file, `unexpected Arrow trace column "${f.name}"`);
+    if (f.type !== want(c[1]))
+      throw new TraceError(file, `Arrow trace column "${f.name}" has type ${f.type}, expected ${want(c[1])}`);
+    if (c[2] === 4) {
+      if (f.children.length !== 1 || f.children[0]!.type !== 'int32u')
+        throw new TraceError(file, `Arrow trace column "${f.name}" must hold uint32 words`);
+      out.push({ name: c[0], buffer: buffer + 2, rowBytes: 16 });
+      buffer += 3;
+    } else {
+      out.push({ name: c[0], buffer: buffer + 1, rowBytes: elemBytes(c[1]) });
+      buffer += 2;
+    }
+  }
+  return out;
 }
