@@ -50,10 +50,13 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .addOption(new Option('--engine <engine>', 'engine').choices([...ENGINE_NAMES]).default('wasm'))
+    .addOption(
+      new Option('--reader <reader>', 'classic pcap reader').choices(['builtin', 'pcap-parser']).default('builtin'),
+    )
     .action(
       async (
         trace: string | undefined,
-        opts: { config?: string; format: string; out?: string; engine: EngineName },
+        opts: { config?: string; format: string; out?: string; engine: EngineName; reader: 'builtin' | 'pcap-parser' },
       ) => {
         let configFile = opts.config;
         if (trace === undefined) {
@@ -63,7 +66,7 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
         }
         if (configFile === undefined) throw new UsageError('replay: --config <file> is required with a trace');
         const cfg = loadConfig(configFile);
-        const source = await openTrace(trace);
+        const source = await openTrace(trace, { reader: opts.reader });
         let result;
         try {
           result = await runTrace(cfg, source, { engine: opts.engine });
@@ -202,14 +205,18 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
   program
     .command('bench')
     .description('run benchmark suites (tinybench) and print a table, or write ctreplay/bench@1 JSON')
-    .addOption(new Option('--suite <suite>', 'suite to run').choices(['engine', 'all']).default('all'))
+    .addOption(new Option('--suite <suite>', 'suite to run').choices(['engine', 'ingest', 'all']).default('all'))
     .option('--json <file>', 'write the results as ctreplay/bench@1 JSON')
     .option('--quick', 'small tables and short runs (a CI smoke test)')
     .action(async (opts: { suite: string; json?: string; quick?: boolean }) => {
       const { engineSuite } = await import('../bench/engine.js');
+      const { ingestSuite } = await import('../bench/ingest.js');
       const { benchEnv, renderTable } = await import('../bench/results.js');
       const log = process.stderr.isTTY ? (line: string) => io.stderr(`${line}\n`) : undefined;
-      const results = await engineSuite({ quick: opts.quick ?? false, ...(log ? { log } : {}) });
+      const so = { quick: opts.quick ?? false, ...(log ? { log } : {}) };
+      const results = [];
+      if (opts.suite === 'engine' || opts.suite === 'all') results.push(...(await engineSuite(so)));
+      if (opts.suite === 'ingest' || opts.suite === 'all') results.push(...(await ingestSuite(so)));
       const report = { schema: 'ctreplay/bench@1' as const, env: benchEnv(), results };
       if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
       io.stdout(renderTable(report));

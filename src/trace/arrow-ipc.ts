@@ -160,12 +160,32 @@ function readSchema(t: Table): { fields: SchemaField[]; metadata: Map<string, st
   return { fields, metadata };
 }
 
-/** Decodes the schema of a file footer held in bytes [pos, end). */
-export function decodeFooterSchema(dv: DataView, pos: number, end: number): Extract<ArrowMessage, { kind: 'schema' }> {
+/** A record batch's place in an IPC file: message offset, metadata length (with its prefix), body length. */
+export interface FileBlock {
+  readonly offset: number;
+  readonly metaDataLength: number;
+  readonly bodyLength: number;
+}
+
+/** Decodes a file footer held in bytes [pos, end): the schema and the record batch blocks. */
+export function decodeFooter(
+  dv: DataView,
+  pos: number,
+  end: number,
+): { schema: Extract<ArrowMessage, { kind: 'schema' }>; blocks: FileBlock[] } {
   if (pos + 4 > end) damaged('footer too short');
   const root = new Table(dv, pos + dv.getUint32(pos, true), end);
   const schema = root.table(1) ?? damaged('footer without a schema');
-  return { kind: 'schema', ...readSchema(schema), bodyLength: 0 };
+  const [bs, bn] = root.vector(3, 24, 1 << 24);
+  const blocks: FileBlock[] = [];
+  for (let k = 0; k < bn; k++) {
+    const o = dv.getBigInt64(bs + 24 * k, true);
+    const m = dv.getInt32(bs + 24 * k + 8, true);
+    const b = dv.getBigInt64(bs + 24 * k + 16, true);
+    if (o < 0n || o > 2n ** 52n || m <= 0 || b < 0n || b > 2n ** 52n) damaged('impossible record batch block');
+    blocks.push({ offset: Number(o), metaDataLength: m, bodyLength: Number(b) });
+  }
+  return { schema: { kind: 'schema', ...readSchema(schema), bodyLength: 0 }, blocks };
 }
 
 /** Decodes a Message flatbuffer held in bytes [pos, end). */

@@ -22,11 +22,10 @@
  *   capIf     uint16           capture interface (pcapng interface id)
  * Schema metadata: ctreplay.trace = "1".
  */
-import { createWriteStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
 import * as A from 'apache-arrow';
 import { TraceError } from '../errors.js';
-import { ArrowDamage, decodeFooterSchema, decodeMessage, type ArrowMessage } from './arrow-ipc.js';
+import { ArrowDamage, decodeFooter, decodeMessage, type ArrowMessage, type FileBlock } from './arrow-ipc.js';
 import type { PacketBatch } from './batch.js';
 import { ByteInput } from './bytes.js';
 import type { TraceReader } from './reader.js';
@@ -126,6 +125,8 @@ function elemBytes(type: A.DataType): number {
 
 interface Placement {
   readonly name: string;
+  /** A column of the quoted header (copied only when a row has one). */
+  readonly quote: boolean;
   /** Index of the values buffer in the record batch. */
   readonly buffer: number;
   /** Bytes per row. */
@@ -151,54 +152,17 @@ export class ArrowTraceReader implements TraceReader {
     readonly file: string,
     readonly format: string,
     private readonly input: ByteInput,
-    /** Stream position where messages end (the file format's footer), or Infinity. */
+    /** Stream position where messages end, or Infinity. */
     private readonly messagesEnd: number,
   ) {}
 
-  static async open(file: string): Promise<ArrowTraceReader> {
-    const size = (await stat(file)).size;
-    const head = Buffer.alloc(8);
-    const fh = await open(file, 'r');
-    let messagesEnd = Infinity;
-    let isFile = false;
-    let footerSchema: ArrowMessage | null = null;
-    try {
-      await fh.read(head, 0, 8, 0);
-      isFile = head.subarray(0, 6).toString('latin1') === 'ARROW1';
-      if (isFile) {
-        // The file format: the schema is in the footer (writers need not repeat it before the batches).
-        const tail = Buffer.alloc(10);
-        await fh.read(tail, 0, 10, Math.max(0, size - 10));
-        const footerLen = tail.readInt32LE(0);
-        if (
-          tail.subarray(4, 10).toString('latin1') !== 'ARROW1' ||
-          footerLen <= 0 ||
-          footerLen > Math.min(size - 18, 1 << 24)
-        ) {
-          throw new TraceError(file, 'a damaged Arrow file (its footer is missing or cut short)');
-        }
-        messagesEnd = size - 10 - footerLen;
-        const footer = Buffer.alloc(footerLen);
-        await fh.read(footer, 0, footerLen, messagesEnd);
-        try {
-          footerSchema = decodeFooterSchema(new DataView(footer.buffer, footer.byteOffset, footerLen), 0, footerLen);
-        } catch (e) {
-          if (e instanceof ArrowDamage) throw new TraceError(file, `a damaged Arrow file (${e.message})`);
-          throw e;
-        }
-      }
-    } finally {
-      await fh.close();
-    }
+  /** Opens an Arrow IPC stream (files go to ArrowFileTraceReader). */
+  static async openStream(file: string): Promise<ArrowTraceReader> {
     const input = await ByteInput.open(file, false);
-    if (isFile) {
-      await input.fill(8);
-      input.start += 8;
-    }
-    const r = new ArrowTraceReader(file, isFile ? 'arrow' : 'arrow-stream', input, messagesEnd);
-    let schema: ArrowMessage | null = footerSchema;
+    const r = new ArrowTraceReader(file, 'arrow-stream', input, Infinity);
+    let schema: ArrowMessage | null;
     try {
-      schema ??= await r.message();
+      schema = await r.message();
     } catch (e) {
       await input.close();
       if (e instanceof ArrowDamage) throw new TraceError(file, `not a readable Arrow trace (${e.message})`);
@@ -253,11 +217,7 @@ export class ArrowTraceReader implements TraceReader {
       }
       if (m === null) return false;
       if (m.kind !== 'recordBatch') continue;
-      const ok =
-        !m.compressed &&
-        m.buffers.length === 2 * COLUMNS.length + COLUMNS.filter((c) => c[2] === 4).length &&
-        this.placements.every((p) => m.buffers[p.buffer]![1] >= m.length * p.rowBytes);
-      if (!ok) {
+      if (m.compressed || !batchFits(m, this.placements)) {
         this.warnings.push(
           `${this.file}: ${m.compressed ? 'a compressed Arrow record batch (not supported; write without compression)' : 'a damaged Arrow record batch'}; the trace ends there`,
         );
@@ -304,6 +264,162 @@ export class ArrowTraceReader implements TraceReader {
   }
 }
 
+/**
+ * Reads an Arrow IPC *file* by position: the footer lists the record
+ * batches, and each needed column range is read from the file straight into
+ * the consumer's batch (for the WASM engine, its linear memory): one copy,
+ * and the quote columns only when a row is an ICMP error with a quote.
+ */
+export class ArrowFileTraceReader implements TraceReader {
+  readonly format = 'arrow';
+  readonly warnings: string[] = [];
+  private block = 0;
+  /** The record batch being consumed. */
+  private bodyAt = 0;
+  private buffers: Array<[number, number]> = [];
+  private rows = 0;
+  private next0 = 0;
+  private read = 0;
+  private readonly ffScratch = new Uint8Array(65536);
+
+  private constructor(
+    readonly file: string,
+    private readonly fd: number,
+    private readonly size: number,
+    private readonly blocks: readonly FileBlock[],
+    private readonly placements: readonly Placement[],
+  ) {}
+
+  static async open(file: string): Promise<ArrowFileTraceReader> {
+    const fd = openSync(file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      const tail = Buffer.alloc(10);
+      readSync(fd, tail, 0, 10, Math.max(0, size - 10));
+      const footerLen = tail.readInt32LE(0);
+      if (
+        size < 18 ||
+        tail.subarray(4, 10).toString('latin1') !== 'ARROW1' ||
+        footerLen <= 0 ||
+        footerLen > Math.min(size - 18, 1 << 26)
+      ) {
+        throw new TraceError(file, 'a damaged Arrow file (its footer is missing or cut short)');
+      }
+      const footer = Buffer.alloc(footerLen);
+      readSync(fd, footer, 0, footerLen, size - 10 - footerLen);
+      let decoded;
+      try {
+        decoded = decodeFooter(new DataView(footer.buffer, footer.byteOffset, footerLen), 0, footerLen);
+      } catch (e) {
+        if (e instanceof ArrowDamage) throw new TraceError(file, `a damaged Arrow file (${e.message})`);
+        throw e;
+      }
+      const places = placements(file, decoded.schema);
+      return new ArrowFileTraceReader(file, fd, size, decoded.blocks, places);
+    } catch (e) {
+      closeSync(fd);
+      throw e;
+    }
+  }
+
+  /** Reads the metadata of the next record batch; false at the end (or on damage, with a warning). */
+  private nextRecordBatch(): boolean {
+    while (this.block < this.blocks.length) {
+      const b = this.blocks[this.block++]!;
+      if (b.offset + b.metaDataLength + b.bodyLength > this.size - 10) {
+        this.warnings.push(`${this.file}: a record batch lies outside the file; the trace ends there`);
+        return false;
+      }
+      const meta = Buffer.alloc(b.metaDataLength);
+      readSync(this.fd, meta, 0, b.metaDataLength, b.offset);
+      let m: ArrowMessage;
+      try {
+        const dv = new DataView(meta.buffer, meta.byteOffset, meta.length);
+        const prefix = dv.getInt32(0, true) === -1 ? 8 : 4;
+        m = decodeMessage(dv, prefix, meta.length);
+      } catch (e) {
+        if (!(e instanceof ArrowDamage)) throw e;
+        this.warnings.push(
+          `${this.file}: damaged Arrow message (${e.message}); the trace ends at the last whole batch`,
+        );
+        return false;
+      }
+      if (m.kind !== 'recordBatch') continue;
+      if (m.compressed || !batchFits(m, this.placements)) {
+        this.warnings.push(
+          `${this.file}: ${m.compressed ? 'a compressed Arrow record batch (not supported; write without compression)' : 'a damaged Arrow record batch'}; the trace ends there`,
+        );
+        return false;
+      }
+      if (m.length === 0) continue;
+      this.bodyAt = b.offset + b.metaDataLength;
+      this.buffers = m.buffers;
+      this.rows = m.length;
+      this.next0 = 0;
+      return true;
+    }
+    return false;
+  }
+
+  async next(batch: PacketBatch): Promise<number> {
+    let row = 0;
+    while (row < batch.capacity) {
+      if (this.next0 >= this.rows && !this.nextRecordBatch()) break;
+      const n = Math.min(batch.capacity - row, this.rows - this.next0, this.ffScratch.length);
+      // fragFlags first: it says whether any row carries a quote.
+      let quotes = false;
+      for (const p of this.placements) {
+        if (p.name !== 'fragFlags') continue;
+        this.readColumn(batch, p, row, n);
+        const ff = batch.fragFlags;
+        for (let k = row; k < row + n; k++) {
+          if (ff[k]! & 8) {
+            quotes = true;
+            break;
+          }
+        }
+      }
+      for (const p of this.placements) {
+        if (p.name === 'fragFlags' || (!quotes && p.quote)) continue;
+        this.readColumn(batch, p, row, n);
+      }
+      this.next0 += n;
+      row += n;
+    }
+    return row;
+  }
+
+  private readColumn(batch: PacketBatch, p: Placement, row: number, n: number): void {
+    const col = column(batch, p.name);
+    const bytes = n * p.rowBytes;
+    const got = readSync(
+      this.fd,
+      new Uint8Array(col.buffer, col.byteOffset + row * p.rowBytes, bytes),
+      0,
+      bytes,
+      this.bodyAt + this.buffers[p.buffer]![0] + this.next0 * p.rowBytes,
+    );
+    this.read += got;
+    if (got !== bytes) throw new TraceError(this.file, 'the file changed while it was read');
+  }
+
+  progress() {
+    return { read: Math.min(this.size, Math.round(this.read * 1.66)), total: this.size };
+  }
+
+  async close(): Promise<void> {
+    closeSync(this.fd);
+  }
+}
+
+/** The record batch has the buffers of trace@1, each long enough for its rows. */
+function batchFits(m: Extract<ArrowMessage, { kind: 'recordBatch' }>, places: readonly Placement[]): boolean {
+  return (
+    m.buffers.length === 2 * COLUMNS.length + COLUMNS.filter((c) => c[2] === 4).length &&
+    places.every((p) => m.buffers[p.buffer]![1] >= m.length * p.rowBytes)
+  );
+}
+
 /** Checks a schema against trace@1 and places each column's values buffer. */
 function placements(file: string, m: Extract<ArrowMessage, { kind: 'schema' }>): Placement[] {
   const version = m.metadata.get('ctreplay.trace');
@@ -335,10 +451,10 @@ function placements(file: string, m: Extract<ArrowMessage, { kind: 'schema' }>):
     if (c[2] === 4) {
       if (f.children.length !== 1 || f.children[0]!.type !== 'int32u')
         throw new TraceError(file, `Arrow trace column "${f.name}" must hold uint32 words`);
-      out.push({ name: c[0], buffer: buffer + 2, rowBytes: 16 });
+      out.push({ name: c[0], buffer: buffer + 2, rowBytes: 16, quote: c[0].startsWith('q') });
       buffer += 3;
     } else {
-      out.push({ name: c[0], buffer: buffer + 1, rowBytes: elemBytes(c[1]) });
+      out.push({ name: c[0], buffer: buffer + 1, rowBytes: elemBytes(c[1]), quote: c[0].startsWith('q') });
       buffer += 2;
     }
   }

@@ -67,57 +67,77 @@ export class PcapngReader implements TraceReader {
     const cap = batch.capacity;
     let row = 0;
     while (row < cap) {
-      if (!(await input.fill(12))) {
-        this.end();
-        break;
-      }
+      // Every whole block already in the buffer, without awaiting.
+      let pos = input.start;
+      const end = input.end;
       const dv = input.dv;
-      const pos = input.start;
-      let type = dv.getUint32(pos, this.le);
-      if (type === PCAPNG_SHB) {
-        // A new section: its own byte order and interfaces.
-        const bom = dv.getUint32(pos + 8, true);
-        if (bom === BOM) this.le = true;
-        else if (bom === 0x4d3c2b1a) this.le = false;
-        else return this.corrupt(row, `section header at byte ${input.position} has no byte-order magic`);
-        this.ifaces = [];
-        type = PCAPNG_SHB;
+      let need = 12;
+      while (row < cap && end - pos >= 12) {
+        let type = dv.getUint32(pos, this.le);
+        if (type === PCAPNG_SHB) {
+          // A new section: its own byte order and interfaces.
+          const bom = dv.getUint32(pos + 8, true);
+          if (bom === BOM) this.le = true;
+          else if (bom === 0x4d3c2b1a) this.le = false;
+          else {
+            input.start = pos;
+            return this.corrupt(row, `section header at byte ${input.base + pos} has no byte-order magic`);
+          }
+          this.ifaces = [];
+          type = PCAPNG_SHB;
+        }
+        const total = dv.getUint32(pos + 4, this.le);
+        if (total < 12 || total % 4 !== 0 || total > MAX_BLOCK) {
+          input.start = pos;
+          return this.corrupt(
+            row,
+            `block at byte ${input.base + pos} has an impossible length ${total}; the rest of the file is not read`,
+          );
+        }
+        if (end - pos < total) {
+          need = total;
+          break;
+        }
+        if (type === EPB || type === OPB) {
+          const ifId = type === EPB ? dv.getUint32(pos + 8, this.le) : dv.getUint16(pos + 8, this.le);
+          const caplen = dv.getUint32(pos + 20, this.le);
+          this.packet(
+            batch,
+            row,
+            ifId,
+            dv.getUint32(pos + 12, this.le),
+            dv.getUint32(pos + 16, this.le),
+            true,
+            pos + 28,
+            Math.min(caplen, total - 32),
+            dv.getUint32(pos + 24, this.le),
+            caplen > total - 32,
+          );
+          row++;
+        } else if (type === SPB) {
+          const wire = dv.getUint32(pos + 8, this.le);
+          const iface = this.ifaces[0];
+          const room = total - 16;
+          const caplen = Math.min(wire, room, iface && iface.snaplen > 0 ? iface.snaplen : room);
+          // A Simple Packet Block has no timestamp: the packet takes the current virtual time (S21).
+          this.packet(batch, row, 0, 0, 0, false, pos + 12, caplen, wire, false);
+          row++;
+        } else if (type === IDB) {
+          this.addInterface(dv, pos, total);
+        }
+        pos += total;
       }
-      const total = dv.getUint32(pos + 4, this.le);
-      if (total < 12 || total % 4 !== 0 || total > MAX_BLOCK) {
-        return this.corrupt(
-          row,
-          `block at byte ${input.position} has an impossible length ${total}; the rest of the file is not read`,
-        );
-      }
-      if (!(await input.fill(total))) {
-        this.warnings.push(
-          `${this.file}: the file ends in the middle of a block (${input.available} of its ${total} bytes at byte ${input.position}); the trace ends at the last whole packet`,
-        );
+      input.start = pos;
+      if (row === cap) break;
+      if (!(await input.fill(need))) {
+        if (input.available > 0 && !input.error) {
+          this.warnings.push(
+            `${this.file}: the file ends in the middle of a block (${input.available} bytes of it at byte ${input.position}); the trace ends at the last whole packet`,
+          );
+        }
         this.end();
         break;
       }
-      const b = input.start;
-      const bdv = input.dv;
-      if (type === IDB) this.addInterface(bdv, b, total);
-      else if (type === EPB || type === OPB) {
-        const ifId = type === EPB ? bdv.getUint32(b + 8, this.le) : bdv.getUint16(b + 8, this.le);
-        const hi = bdv.getUint32(b + 12, this.le);
-        const lo = bdv.getUint32(b + 16, this.le);
-        const caplen = bdv.getUint32(b + 20, this.le);
-        const wire = bdv.getUint32(b + 24, this.le);
-        this.packet(batch, row, ifId, hi, lo, true, b + 28, Math.min(caplen, total - 32), wire, caplen > total - 32);
-        row++;
-      } else if (type === SPB) {
-        const wire = bdv.getUint32(b + 8, this.le);
-        const iface = this.ifaces[0];
-        const room = total - 16;
-        const caplen = Math.min(wire, room, iface && iface.snaplen > 0 ? iface.snaplen : room);
-        // A Simple Packet Block has no timestamp: the packet is processed at the current virtual time (S21).
-        this.packet(batch, row, 0, 0, 0, false, b + 12, caplen, wire, false);
-        row++;
-      }
-      input.start += total;
     }
     return row;
   }

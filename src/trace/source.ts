@@ -8,10 +8,11 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { createReadStream } from 'node:fs';
 import { TraceError } from '../errors.js';
-import { ArrowTraceReader } from './arrow.js';
+import { ArrowFileTraceReader, ArrowTraceReader } from './arrow.js';
 import { ByteInput } from './bytes.js';
 import { JsonlTrace } from './jsonl.js';
 import { isPcapMagic, PcapReader } from './pcap.js';
+import { PcapParserReader } from './pcap-parser-reader.js';
 import { PCAPNG_SHB, PcapngReader } from './pcapng.js';
 import type { TraceReader } from './reader.js';
 
@@ -82,18 +83,33 @@ function sniff(b: Buffer): 'pcap' | 'pcapng' | 'arrow' | 'jsonl' | 'gzip' | null
 
 const KNOWN = 'pcap, pcapng (optionally gzip-compressed), an Arrow trace, or JSON lines of packets';
 
+/** Which reader decodes classic pcap: ours (default) or the pcap-parser package. */
+export type PcapReaderChoice = 'builtin' | 'pcap-parser';
+
 /** Opens a trace file, recognising its format from its first bytes. */
-export async function openTrace(file: string): Promise<TraceReader> {
+export async function openTrace(file: string, opts: { reader?: PcapReaderChoice } = {}): Promise<TraceReader> {
   const b = head(file, 64);
   if (b.length === 0) throw new TraceError(file, `is empty; not a trace (expected ${KNOWN})`);
   const kind = sniff(b);
+  if (opts.reader === 'pcap-parser') {
+    const m = kind === 'pcap' ? b.readUInt32LE(0) : 0;
+    if (m !== 0xa1b2c3d4 && m !== 0xd4c3b2a1) {
+      throw new TraceError(
+        file,
+        '--reader pcap-parser reads only classic microsecond pcap (not nanosecond pcap, pcapng, gzip or Arrow)',
+      );
+    }
+    return PcapParserReader.open(file);
+  }
   switch (kind) {
     case 'pcap':
       return PcapReader.open(await ByteInput.open(file, false), file);
     case 'pcapng':
       return PcapngReader.open(await ByteInput.open(file, false), file);
     case 'arrow':
-      return ArrowTraceReader.open(file);
+      return b.subarray(0, 6).toString('latin1') === 'ARROW1'
+        ? ArrowFileTraceReader.open(file)
+        : ArrowTraceReader.openStream(file);
     case 'jsonl':
       return JsonlTrace.open(file);
     case 'gzip': {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { KIND } from '../../src/trace/batch.js';
 import { LINKTYPE } from '../../src/trace/frame.js';
 import { framesOf, packetBatch, PACKETS, readAll, row, tmp, writePcap } from './frames.js';
-import { PcapngBuilder } from './pcapng-writer.js';
+import { PcapngBuilder } from '../../src/trace/pcapng-writer.js';
 
 const expected = () => {
   const b = packetBatch();

@@ -14,7 +14,7 @@ import { LINKTYPE } from '../../src/trace/frame.js';
 import { openTrace } from '../../src/trace/source.js';
 import { resolve } from '../helpers.js';
 import { framesOf, packetBatch, PACKETS, tmp, writePcap } from './frames.js';
-import { PcapngBuilder } from './pcapng-writer.js';
+import { PcapngBuilder } from '../../src/trace/pcapng-writer.js';
 
 const cfg = resolve({
   securityGroups: [

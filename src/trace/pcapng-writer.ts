@@ -1,5 +1,5 @@
 /**
- * A small pcapng writer for tests: sections in either byte order, several
+ * A small pcapng writer (tests and the ingest benchmark): sections in either byte order, several
  * interfaces (link type, snap length, if_tsresol, if_tsoffset), Enhanced and
  * Simple packet blocks, and unknown blocks the reader must skip.
  */
