@@ -45,6 +45,17 @@ export interface Exports {
   memoryUsed(): number;
   batchOffset(k: number, c: number): number;
   layoutConstant(k: number): number;
+  useBatch(ptr: number, capacity: number): void;
+  setShard(col: number, me: number): void;
+  setLimit(inst: number, limit: bigint): void;
+  advanceAt(t: bigint, row: number): void;
+  enableLog(): void;
+  logPtr(): number;
+  logLen(): number;
+  resetLog(): void;
+  relatedBits(row: number): number;
+  processRowHint(row: number, bits: number): void;
+  assignShards(n: number, nShards: number, col: number, barriers: number, fragTimeoutNs: bigint): number;
 }
 
 /** Slots per instance in the counters block (wasm/assembly/layout.ts INST_CTR and CTR_*). */
@@ -73,10 +84,20 @@ export function wasmModule(): WebAssembly.Module {
   return cachedModule;
 }
 
-/** Instantiates a bare module (no config): for layout checks and the coordinator's clock. */
-export function instantiate(): Exports {
-  const inst = new WebAssembly.Instance(wasmModule(), {
+/** Pages of a new engine memory, and its limit (4 GiB: the wasm32 address space). */
+const INITIAL_PAGES = 32;
+const MAXIMUM_PAGES = 65536;
+
+/** A memory engines can share (one per run; each engine instance allocates its own regions in it). */
+export function newEngineMemory(): WebAssembly.Memory {
+  return new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
+}
+
+/** Instantiates the module on a memory (a new one if none is given). */
+export function instantiate(memory: WebAssembly.Memory = newEngineMemory(), module = wasmModule()): Exports {
+  const inst = new WebAssembly.Instance(module, {
     env: {
+      memory,
       abort: (_msg: number, _file: number, line: number, col: number) => {
         throw new Error(`WASM engine aborted at ${line}:${col}`);
       },
@@ -91,6 +112,9 @@ export interface WasmEngineOptions {
   readonly batchCapacity?: number;
   /** Hash seed (table layout only; verdicts never depend on it). Random by default. */
   readonly seed?: bigint;
+  /** A shared memory to live in (sharded runs), and the module compiled once for all threads. */
+  readonly memory?: WebAssembly.Memory;
+  readonly module?: WebAssembly.Module;
 }
 
 /** The WASM conntrack engine for one config. */
@@ -107,12 +131,17 @@ export class WasmEngine {
   private viewBuffer: ArrayBuffer;
   readonly batchCapacity: number;
 
+  /** The module's exports (for the sharded runner). */
+  get exports(): Exports {
+    return this.x;
+  }
+
   constructor(
     private readonly cfg: ResolvedConfig,
     opts: WasmEngineOptions = {},
   ) {
     if (cfg.interfaces.length > 65000) throw new Error('the WASM engine supports at most 65000 interfaces');
-    this.x = instantiate();
+    this.x = instantiate(opts.memory, opts.module);
     const seed = opts.seed ?? randomBytes(8).readBigUInt64LE();
     this.x.init(Number(seed & 0xffffffffn), Number(seed >> 32n));
     this.batchCapacity = opts.batchCapacity ?? 4096;
@@ -148,6 +177,8 @@ export class WasmEngine {
     if (old !== 0) this.x.freeBlob(old, oldWords);
     this.blobPtr = ptr;
     this.blobWords = blob.length;
+    // A reload restores the config's allowances; a sharded worker keeps its share instead.
+    this.limits?.forEach((l, i) => this.x.setLimit(i, BigInt(l)));
   }
 
   /**
@@ -184,18 +215,69 @@ export class WasmEngine {
     }
   }
 
-  /** Applies every event due at or before t, each after expiring what is gone at its time (S12, S14). */
-  private applyEventsUpTo(t: bigint): void {
-    let timeoutsChanged = false;
+  /** Applies every event due at or before t, each after expiring what is gone at its time (S12, S14); expiries are logged at `row`. */
+  private applyEventsUpTo(t: bigint, row = 0): void {
     while (this.nextEvent < this.events.length && this.events[this.nextEvent]!.at <= t) {
       const ev = this.events[this.nextEvent++]!;
-      this.x.advance(ev.at);
-      if (this.state.apply(ev).length > 0) timeoutsChanged = true;
+      this.x.advanceAt(ev.at, row);
+      const timeoutsChanged = this.state.apply(ev).length > 0;
       this.loadRules();
-      if (timeoutsChanged) {
-        this.x.rearm();
-        timeoutsChanged = false;
+      if (timeoutsChanged) this.x.rearm();
+    }
+  }
+
+  /** Sharded runs: this worker's admission limits per instance (−1 unlimited); they survive rule reloads. */
+  setLimits(limits: readonly number[]): void {
+    this.limits = limits;
+    limits.forEach((l, i) => this.x.setLimit(i, BigInt(l)));
+  }
+
+  private limits: readonly number[] | null = null;
+
+  private slotView: PacketBatch | null = null;
+  private slotBuffer: ArrayBuffer | null = null;
+
+  private slotBatch(slot: { ptr: number; capacity: number }): PacketBatch {
+    const buf = this.x.memory.buffer;
+    if (this.slotView === null || this.slotBuffer !== buf || this.slotView.byteOffset !== slot.ptr) {
+      this.slotBuffer = buf;
+      this.slotView = new PacketBatch(slot.capacity, buf, slot.ptr);
+    }
+    return this.slotView;
+  }
+
+  /**
+   * Sharded runs: decides this worker's rows in [from, to) of a coordinator
+   * slot (virtual times already applied), stopping at each rule-change event
+   * to apply it (every worker does, at the same rows). Returns the rows of
+   * this shard decided.
+   */
+  processShard(slot: { ptr: number; capacity: number; col: number }, from: number, to: number, shard: number): number {
+    const b = this.slotBatch(slot);
+    const col = new Uint8Array(this.x.memory.buffer, slot.col, slot.capacity);
+    let mine = 0;
+    for (let i = from; i < to; i++) if (col[i] === shard) mine++;
+    let a = from;
+    while (a < to) {
+      let end = to;
+      if (this.nextEvent < this.events.length) {
+        const at = this.events[this.nextEvent]!.at;
+        end = a;
+        while (end < to && b.ts[end]! < at) end++;
       }
+      this.x.process(a, end);
+      if (end < to) this.applyEventsUpTo(b.ts[end]!, end);
+      a = end;
+    }
+    return mine;
+  }
+
+  /** Sharded runs, before a barrier row: apply the events due at its time and expire to it. */
+  prepareRow(slot: { ptr: number; capacity: number }, row: number): void {
+    const t = this.slotBatch(slot).ts[row]!;
+    if (t >= 0n) {
+      this.applyEventsUpTo(t, row);
+      this.x.advanceAt(t, row);
     }
   }
 

@@ -1,30 +1,36 @@
-// Linear-memory allocator for the engine's few large regions (tables, timer
-// pools, batch, config). First fit from a small free list, else bump.
-// Nothing is allocated per packet; tables grow by doubling, rarely.
+// Linear-memory allocator. The memory may be shared by several engine
+// instances (one per worker thread, plus the coordinator's): they share one
+// bump pointer, updated atomically, at the start of the heap; each instance
+// keeps its own free list for regions it released. Nothing is allocated per
+// packet; tables grow by doubling, rarely.
 
 export let errorCode: i32 = 0; // 1 = out of memory
 const FREE_SLOTS: i32 = 64;
-let freeList: usize = 0; // FREE_SLOTS × (ptr u32, size u32)
+let freeList: usize = 0; // FREE_SLOTS × (ptr u32, size u32), this instance's
 let freeCount: i32 = 0;
-let top: usize = 0;
+
+/** Address of the shared bump pointer (u32): the first word of the heap. */
+// @ts-ignore: decorator
+@inline function bumpAt(): usize {
+  return (__heap_base + 15) & ~<usize>15;
+}
 
 function ensure(end: usize): void {
   const need = <i32>((end + 0xffff) >> 16);
-  const have = memory.size();
-  if (need > have) {
-    if (memory.grow(need - have) < 0) {
+  while (memory.size() < need) {
+    if (memory.grow(need - memory.size()) < 0 && memory.size() < need) {
       errorCode = 1;
       unreachable();
     }
   }
 }
 
-/** Initialises the allocator after the static data. */
+/** Initialises the allocator (the first instance on a memory sets the shared bump pointer). */
 export function allocInit(): void {
-  top = (__heap_base + 15) & ~<usize>15;
-  freeList = top;
-  top += <usize>FREE_SLOTS * 8;
-  ensure(top);
+  const at = bumpAt();
+  ensure(at + 64);
+  atomic.cmpxchg<u32>(at, 0, <u32>(at + 64));
+  freeList = alloc(<usize>FREE_SLOTS * 8);
 }
 
 /** Allocates `size` bytes, 16-aligned, zeroed. */
@@ -47,21 +53,20 @@ export function alloc(size: usize): usize {
       return p;
     }
   }
-  const p = top;
-  top += size;
-  ensure(top);
+  const p = <usize>atomic.add<u32>(bumpAt(), <u32>size);
+  if (p + size < p || p + size > 0xfff00000) {
+    errorCode = 1;
+    unreachable();
+  }
+  ensure(p + size);
   memory.fill(p, 0, size);
   return p;
 }
 
-/** Returns a region for reuse (dropped if the free list is full). */
+/** Returns a region to this instance's free list (dropped if the list is full). */
 export function release(p: usize, size: usize): void {
   if (p == 0) return;
   size = (size + 15) & ~<usize>15;
-  if (p + size == top) {
-    top = p;
-    return;
-  }
   if (freeCount == FREE_SLOTS) return;
   const e = freeList + (<usize>freeCount << 3);
   store<u32>(e, <u32>p);
@@ -69,7 +74,7 @@ export function release(p: usize, size: usize): void {
   freeCount++;
 }
 
-/** Bytes handed out so far (high-water mark of the bump pointer). */
+/** Bytes handed out so far by all instances on this memory (the bump pointer). */
 export function heapTop(): usize {
-  return top;
+  return <usize>atomic.load<u32>(bumpAt());
 }

@@ -13,10 +13,11 @@ import {
   V_RELATED, V_TRACKED, V_UNTRACKED,
 } from './layout';
 import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifCounters, ifInstance, ifTimeout, ifWord, instCtr, route4, route6 } from './config';
-import { keyHash4, keyHash6, symHash4 } from './hash';
+import { keyHash4, keyHash6, mix64, symHash4, symHash6 } from './hash';
 import { E4, E6, find4, find6, insert4, insert6, refOf4, refOf6, t4, t6, m4, m6 } from './flows';
 import { nextDue, reclaim, timerEarlier, timerNew, timersStart } from './timers';
 import { fragFind, fragRecord } from './frags';
+import { LOG_ADMIT, LOG_DROP, logRecord, setCurRow } from './log';
 
 // TCP flag bits and entry bits.
 const FIN: u32 = 0x01;
@@ -57,6 +58,20 @@ let k0: u64 = 0;
 let k1: u64 = 0;
 let ka: u64 = 0, kb: u64 = 0, kc: u64 = 0, kd: u64 = 0;
 let kh: u32 = 0;
+/** Sharded runs: the shard column (0 = every row is ours) and our shard. */
+let shardCol: usize = 0;
+let myShard: u32 = 0;
+/** Sharded runs: S10.3 answered by the quoted flow's worker (bit k for the row's evaluation k). */
+let hintActive: bool = false;
+let hintBits: u32 = 0;
+/** Which evaluation of the row is being decided: 0 (the first interface), 1 (the receiver's ingress). */
+let evalIndex: u32 = 0;
+
+export function setShard(col: usize, me: u32): void {
+  shardCol = col;
+  myShard = me;
+}
+
 /** The hash of the packet's first key, computed ahead in the interleaved stage (one use). */
 let preHash: u32 = 0;
 let preHashValid: bool = false;
@@ -378,9 +393,14 @@ function decide(ifi: u32, out: bool): u32 {
   }
   // S10.3 an ICMP error related to an alive tracked flow.
   if (isIcmp(pProto) && (pFF & HAS_QUOTE) != 0 && isIcmpError(pProto, pType)) {
-    if (isRelated(ifi)) return V_RELATED;
-    packetKey(ifi, out);
-    findKey(); // restores the insert position
+    // In a sharded run the quoted flow may live on another worker, which answered before (hintBits).
+    if (hintActive) {
+      if (((hintBits >> evalIndex) & 1) != 0) return V_RELATED;
+    } else {
+      if (isRelated(ifi)) return V_RELATED;
+      packetKey(ifi, out);
+      findKey(); // restores the insert position
+    }
   }
   // S10.4 rules.
   if (!rulesMatch(ifi, out)) return V_DENY;
@@ -391,13 +411,17 @@ function decide(ifi: u32, out: bool): u32 {
   const alive = instCtr(inst, CTR_ALIVE);
   const n = load<i64>(alive);
   const allowance = load<i64>(instCtr(inst, CTR_ALLOWANCE));
-  if (allowance >= 0 && n >= allowance) return V_DROP_ALLOWANCE;
+  if (allowance >= 0 && n >= allowance) {
+    logRecord(inst, LOG_DROP);
+    return V_DROP_ALLOWANCE;
+  }
   e = pV6 ? insert6(ka, kb, kc, kd, k1, kh) : insert4(k0, k1, kh);
   const tail = tailPtr(e);
   store<i64>(tail, pT);
   initState(tail, out);
   store<u32>(tail, timerNew(entryRef(e), pT + ifTimeout(ifi, <u32>load<u8>(tail, 8))), 12);
   store<i64>(alive, n + 1);
+  logRecord(inst, LOG_ADMIT);
   const peak = instCtr(inst, CTR_PEAK);
   if (n + 1 > load<i64>(peak)) store<i64>(peak, n + 1);
   return V_NEW;
@@ -518,10 +542,19 @@ export function processRows(from: usize, to: usize): void {
   for (let base = from; base < to; base += CHUNK) {
     const end = min(base + CHUNK, to);
     if (interleave) {
-      for (let i = base; i < end; i++) store<u32>(scratch + ((i - base) << 2), stageA(b, c, i));
+      for (let i = base; i < end; i++) store<u32>(scratch + ((i - base) << 2), shardCol != 0 && load<u8>(shardCol + i) != myShard ? 0 : stageA(b, c, i));
     }
     for (let i = base; i < end; i++) {
       const t = load<i64>(b + B_TS(c) + (i << 3));
+      setCurRow(<u32>i);
+      if (shardCol != 0 && <u32>load<u8>(shardCol + i) != myShard) {
+        // Another worker's packet: only expire what is gone at its time, so expiries are logged at the right row.
+        if (t >= 0 && t >= nextDue) {
+          timersStart(t);
+          reclaim(t);
+        }
+        continue;
+      }
       const kind = <u32>load<u8>(b + B_KIND(c) + i);
       if (kind == KIND_MALFORMED || t < 0) {
         bump(ctrGlobal + (<usize>V_MALFORMED << 3));
@@ -562,6 +595,7 @@ export function processRows(from: usize, to: usize): void {
           let rowLoaded = false;
           const first = si >= 0 ? <u32>si : <u32>di;
           const firstOut = si >= 0;
+          evalIndex = 0;
           let v = fastTracked4(first, firstOut, src, dst, sport, dport, proto, flags, t, h);
           if (v != 0) count(first, v);
           else {
@@ -574,6 +608,7 @@ export function processRows(from: usize, to: usize): void {
           }
           outcome = v;
           if (si >= 0 && di >= 0 && v <= V_BYPASS) {
+            evalIndex = 1;
             let v2 = fastTracked4(<u32>di, false, src, dst, sport, dport, proto, flags, t, h);
             if (v2 != 0) count(<u32>di, v2);
             else {
@@ -596,9 +631,12 @@ export function processRows(from: usize, to: usize): void {
           bump(ctrGlobal + (<usize>V_FOREIGN << 3));
           outcome = V_FOREIGN;
         } else if (si >= 0) {
+          evalIndex = 0;
           outcome = evaluate(<u32>si, true);
+          evalIndex = 1;
           if (di >= 0 && outcome <= V_BYPASS) outcome |= evaluate(<u32>di, false) << 4;
         } else {
+          evalIndex = 0;
           outcome = evaluate(<u32>di, false);
         }
       }
@@ -625,4 +663,133 @@ export function rearmEntries(): void {
     const d = load<i64>(e, 40) + ifTimeout(iface, <u32>load<u8>(e, 48));
     store<u32>(e, timerEarlier(load<u32>(e, 52), <u32>j | 0x80000000, d), 52);
   }
+}
+
+/**
+ * Sharded runs, an ICMP error whose quoted flow lives on this worker: bit k
+ * says whether evaluation k of row `row` is related (S6), from this worker's
+ * entries. Changes nothing.
+ */
+export function relatedBits(row: usize): u32 {
+  loadRow(row);
+  const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
+  const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
+  let bits: u32 = 0;
+  if (si >= 0) {
+    if (isRelated(<u32>si)) bits |= 1;
+    if (di >= 0 && isRelated(<u32>di)) bits |= 2;
+  } else if (di >= 0 && isRelated(<u32>di)) bits |= 1;
+  return bits;
+}
+
+/** Sharded runs: processes one row as ours, with S10.3 answered by `bits` (see relatedBits). */
+export function processRowHint(row: usize, bits: u32): void {
+  const col = shardCol;
+  shardCol = 0;
+  hintActive = true;
+  hintBits = bits;
+  processRows(row, row + 1);
+  hintActive = false;
+  shardCol = col;
+}
+
+// ---------------------------------------------------------------- the coordinator: shards
+
+/** Row is a barrier (an ICMP error whose own key and quoted flow hash to different shards). */
+export const SHARD_BARRIER: u32 = 255;
+
+// @ts-ignore: decorator
+@inline function pick(h: u32, n: u32): u32 {
+  return <u32>((<u64>h * <u64>n) >> 32);
+}
+
+/** Symmetric hash of a flow given as two sides and the S5 extra word (the same for every interface). */
+function flowHash(v6: bool, a: usize, pa: u32, b: usize, pb: u32, extra: u64): u32 {
+  if (!v6) return symHash4((<u64>load<u32>(a) << 16) | <u64>pa, (<u64>load<u32>(b) << 16) | <u64>pb, extra);
+  return symHash6(
+    (<u64>load<u32>(a) << 32) | <u64>load<u32>(a, 4), (<u64>load<u32>(a, 8) << 32) | <u64>load<u32>(a, 12), <u64>pa,
+    (<u64>load<u32>(b) << 32) | <u64>load<u32>(b, 4), (<u64>load<u32>(b, 8) << 32) | <u64>load<u32>(b, 12), <u64>pb, extra,
+  );
+}
+
+/** Sides and extra word of an S5 key: TCP/UDP ports go with their sides, the rest is direction-independent. */
+function keyExtra(proto: u32, type: u32, code: u32, id: u32): u64 {
+  return <u64>proto | ((portsWord(proto, 0, 0, type, code, id) & 0xffffffff) << 8);
+}
+
+/**
+ * The coordinator of a sharded run: writes each row's shard (0…n−1) into
+ * `col`, so that every packet that shares state with another lands on the
+ * same worker: a flow's both directions and both interfaces (symmetric
+ * hash); link-local traffic by interface (its token bucket); a non-first
+ * fragment with its first fragment; an ICMP error with the flow it quotes —
+ * or, when its own (type, code) key hashes elsewhere, as a barrier row
+ * (SHARD_BARRIER), listed in `barriers` as (row u32, quoted-flow shard u32,
+ * own-key shard u32). Malformed, non-IP and foreign packets go to shard 0.
+ * Returns the number of barrier rows.
+ */
+export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize): u32 {
+  const c = bCap;
+  const b = bBase;
+  let nb: u32 = 0;
+  for (let i: usize = 0; i < n; i++) {
+    const kind = <u32>load<u8>(b + B_KIND(c) + i);
+    const t = load<i64>(b + B_TS(c) + (i << 3));
+    let shard: u32 = 0;
+    if (kind == KIND_MALFORMED || kind == KIND_NON_IP || t < 0) {
+      store<u8>(col + i, 0);
+      continue;
+    }
+    loadRow(i);
+    const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
+    const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
+    if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
+      store<u8>(col + i, 0);
+      continue;
+    }
+    const sa = b + B_SRC(c) + (i << 4);
+    const da = b + B_DST(c) + (i << 4);
+    const sh = (<u64>s0 << 32) | <u64>s1;
+    const sl = (<u64>s2 << 32) | <u64>s3;
+    const dh = (<u64>d0 << 32) | <u64>d1;
+    const dl = (<u64>d2 << 32) | <u64>d3;
+    if (pFF & FRAG_NONFIRST) {
+      // With its first fragment (remembered below), else anywhere: without one it is denied everywhere.
+      const s = fragFind(sh, sl, dh, dl, pFragId, 0, pProto, pT);
+      shard = s != 0 ? s - 1 : pick(flowHash(pV6, sa, 0, da, 0, <u64>pProto), nShards);
+    } else {
+      const first = si >= 0 ? <u32>si : <u32>di;
+      const firstOut = si >= 0;
+      if (isLinkLocal(first, firstOut)) {
+        shard = pick(<u32>(mix64(<u64>first + 1) >> 32), nShards);
+      } else if (isIcmp(pProto) && (pFF & HAS_QUOTE) != 0 && isIcmpError(pProto, pType)) {
+        const qp = <u32>load<u8>(b + B_QPROTO(c) + i);
+        const ports = hasPorts(qp);
+        const qs = ports ? <u32>load<u16>(b + B_QSPORT(c) + (i << 1)) : 0;
+        const qd = ports ? <u32>load<u16>(b + B_QDPORT(c) + (i << 1)) : 0;
+        const qx = ports ? <u64>qp : keyExtra(qp, <u32>load<u8>(b + B_QTYPE(c) + i), <u32>load<u8>(b + B_QCODE(c) + i), <u32>load<u16>(b + B_QID(c) + (i << 1)));
+        const sF = pick(flowHash(pV6, b + B_QSRC(c) + (i << 4), qs, b + B_QDST(c) + (i << 4), qd, qx), nShards);
+        const sE = pick(flowHash(pV6, sa, 0, da, 0, keyExtra(pProto, pType, pCode, pId)), nShards);
+        if (sF == sE) shard = sE;
+        else {
+          shard = SHARD_BARRIER;
+          store<u32>(barriers + (<usize>nb * 12), <u32>i);
+          store<u32>(barriers + (<usize>nb * 12), sF, 4);
+          store<u32>(barriers + (<usize>nb * 12), sE, 8);
+          nb++;
+        }
+      } else {
+        const ports = hasPorts(pProto);
+        const extra = ports ? <u64>pProto : keyExtra(pProto, pType, pCode, pId);
+        shard = pick(flowHash(pV6, sa, ports ? pSport : 0, da, ports ? pDport : 0, extra), nShards);
+      }
+      if ((pFF & (FRAG_IS | FRAG_NONFIRST)) == FRAG_IS) {
+        // Its non-first fragments follow it (a barrier row is decided by its own-key shard).
+        const owner = shard == SHARD_BARRIER ? load<u32>(barriers + (<usize>(nb - 1) * 12), 8) : shard;
+        fragRecord(sh, sl, dh, dl, pFragId, 0, pProto, owner + 1, pT);
+      }
+    }
+    store<u8>(col + i, <u8>shard);
+  }
+  return nb;
 }

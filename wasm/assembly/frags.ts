@@ -14,6 +14,17 @@ import { mix64 } from './hash';
 import { T_FRAGMENT } from './layout';
 
 const R: usize = 48;
+/** When > 0, the timeout of every record (the coordinator's first-fragment → shard map uses the longest one). */
+let timeoutOverride: i64 = 0;
+
+export function setFragTimeoutOverride(ns: i64): void {
+  timeoutOverride = ns;
+}
+
+// @ts-ignore: decorator
+@inline function timeoutOf(iface: u32): i64 {
+  return timeoutOverride > 0 ? timeoutOverride : ifTimeout(iface, T_FRAGMENT);
+}
 let tab: usize = 0;
 let mask: u32 = 0;
 let used: u32 = 0;
@@ -66,7 +77,7 @@ export function fragFind(sh: u64, sl: u64, dh: u64, dl: u64, id: u32, iface: u32
   const p = slot(sh, sl, dh, dl, tailOf(id, iface, proto));
   const w = load<u64>(p, 32);
   if (((w >> 32) & 0xffff) == 0) return 0;
-  if (t - load<i64>(p, 40) >= ifTimeout(iface, T_FRAGMENT)) return 0;
+  if (t - load<i64>(p, 40) >= timeoutOf(iface)) return 0;
   return <u32>(w >> 56);
 }
 
@@ -79,7 +90,7 @@ function rebuild(t: i64): void {
     const q = old + j * R;
     const w = load<u64>(q, 32);
     const iface = <u32>((w >> 32) & 0xffff);
-    if (iface != 0 && t - load<i64>(q, 40) < ifTimeout(iface - 1, T_FRAGMENT)) live++;
+    if (iface != 0 && t - load<i64>(q, 40) < timeoutOf(iface - 1)) live++;
   }
   let cap: usize = 64;
   while (cap < <usize>live * 3) cap <<= 1;
@@ -90,7 +101,7 @@ function rebuild(t: i64): void {
     const q = old + j * R;
     const w = load<u64>(q, 32);
     const iface = <u32>((w >> 32) & 0xffff);
-    if (iface == 0 || t - load<i64>(q, 40) >= ifTimeout(iface - 1, T_FRAGMENT)) continue;
+    if (iface == 0 || t - load<i64>(q, 40) >= timeoutOf(iface - 1)) continue;
     const p = slot(load<u64>(q), load<u64>(q, 8), load<u64>(q, 16), load<u64>(q, 24), w & 0x00ffffffffffffff);
     memory.copy(p, q, R);
     used++;

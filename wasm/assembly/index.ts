@@ -1,12 +1,15 @@
 // Exports of the conntrack engine module. The host (src/engine/wasm.ts) is
 // the only code that calls these; one call processes a whole batch.
 import { alloc, allocInit, errorCode as allocError, heapTop, release } from './alloc';
-import { ctrGlobal, ctrInst, loadBlob as loadConfigBlob } from './config';
+import { ctrGlobal, ctrInst, instCtr, loadBlob as loadConfigBlob } from './config';
+import { CTR_ALLOWANCE } from './layout';
 import { flowsInit, m4, m6, n4, n6 } from './flows';
 import { fragsInit } from './frags';
 import { setSeed } from './hash';
 import { B_KIND, B_LEN, B_TS, BATCH_BYTES_PER_PACKET, BLOB_MAGIC, BLOB_VERSION, KIND_MALFORMED } from './layout';
-import { processRows, rearmEntries, setBatch, setScratch } from './engine';
+import { assignShards as assign, processRowHint as processHint, processRows, rearmEntries, relatedBits as related, setBatch, setScratch, setShard as shard } from './engine';
+import { setFragTimeoutOverride } from './frags';
+import { logClear, logEnable, logLength, logPointer, setCurRow } from './log';
 import { nextDue, reclaim, timersInit, timersStart, timerStats, nodesLive } from './timers';
 
 let batchPtr: usize = 0;
@@ -138,3 +141,55 @@ export function memoryUsed(): usize { return heapTop(); }
 
 /** For the layout test: the byte offset of batch field k for capacity c. */
 export { batchOffset, layoutConstant } from './layoutexport';
+
+// ---- sharded runs (src/parallel): several instances on one shared memory
+
+/** Points the engine at a batch that lives elsewhere in the shared memory (a coordinator's slot). */
+export function useBatch(ptr: usize, capacity: usize): void {
+  batchPtr = ptr;
+  batchCap = capacity;
+  setBatch(ptr, capacity);
+}
+
+/** Processes only the rows whose shard (byte in `col`) is `me`; col 0 turns filtering off. */
+export function setShard(col: usize, me: u32): void {
+  shard(col, me);
+}
+
+/** Per-instance admission limit for the next rows (the allowance, or this worker's share of it). */
+export function setLimit(inst: u32, limit: i64): void {
+  store<i64>(instCtr(inst, CTR_ALLOWANCE), limit);
+}
+
+/** Expires what is gone at time t, logging expiries at batch row `row`. */
+export function advanceAt(t: i64, row: u32): void {
+  setCurRow(row);
+  timersStart(t);
+  if (t >= nextDue) reclaim(t);
+}
+
+export function enableLog(): void {
+  logEnable();
+}
+export function logPtr(): usize {
+  return logPointer();
+}
+export function logLen(): u32 {
+  return logLength();
+}
+export function resetLog(): void {
+  logClear();
+}
+
+export function relatedBits(row: usize): u32 {
+  return related(row);
+}
+export function processRowHint(row: usize, bits: u32): void {
+  processHint(row, bits);
+}
+
+/** The coordinator: shard of each row (see engine.ts assignShards); `fragTimeoutNs` the longest fragment timeout. */
+export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, fragTimeoutNs: i64): u32 {
+  setFragTimeoutOverride(fragTimeoutNs);
+  return assign(n, nShards, col, barriers);
+}

@@ -15,6 +15,7 @@ import { alloc, release } from './alloc';
 import { CTR_ALIVE } from './layout';
 import { instCtr, ifInstance } from './config';
 import { deadlineOf, deleteRef, ifaceOf } from './flows';
+import { LOG_EXPIRE, logRecord } from './log';
 
 const SLOT_BITS: i64 = 30; // 1.07 s
 const SLOT_NS: i64 = 1 << SLOT_BITS;
@@ -181,6 +182,7 @@ function fire(n: u32, t: i64): void {
     deleteRef(ref);
     const c = instCtr(inst, CTR_ALIVE);
     store<i64>(c, load<i64>(c) - 1);
+    logRecord(inst, LOG_EXPIRE);
     nodeFreeOne(n);
   } else {
     arm(n, d);

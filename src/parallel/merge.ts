@@ -1,0 +1,261 @@
+/**
+ * Merging the workers' change logs into exact per-instance tracked counts at
+ * every packet (the peak of the sum over workers, not the sum of peaks), the
+ * time series of tracked connections and drops, and each round's allowance
+ * shares.
+ *
+ * A log record (8 bytes) is: batch row u32 | instance u16 | kind u16, kind 0
+ * admission, 1 expiry, 2 allowance drop. Within a row, expiries happen
+ * before the packet is decided, so they are merged first.
+ */
+
+const ADMIT = 0;
+const EXPIRE = 1;
+const DROP = 2;
+
+/** One worker's log of a step: a view of its records. */
+export interface Log {
+  readonly words: Uint32Array;
+  readonly len: number;
+}
+
+/** A point of the time series (one virtual-time interval). */
+export interface SeriesPoint {
+  /** Start of the interval, seconds since the epoch. */
+  t: number;
+  /** Most tracked connections alive at once during the interval, per instance. */
+  tracked: number[];
+  /** Packets dropped by the allowance during the interval, per instance. */
+  drops: number[];
+}
+
+/** The series: fixed interval, or adaptive (doubling from 1 s to keep at most MAX_POINTS). */
+export class Series {
+  private readonly buckets = new Map<number, { tracked: number[]; end: number[]; drops: number[] }>();
+  private first = Infinity;
+  private last = -Infinity;
+  private static readonly MAX_POINTS = 4000;
+
+  constructor(
+    private interval: number,
+    private readonly fixed: boolean,
+    private readonly instances: number,
+  ) {}
+
+  private bucket(t: number): { tracked: number[]; end: number[]; drops: number[] } {
+    let k = Math.floor(t / this.interval);
+    if (!this.fixed && this.buckets.size > 0 && Math.max(this.last, k) - Math.min(this.first, k) > Series.MAX_POINTS) {
+      this.coarsen();
+      k = Math.floor(t / this.interval);
+    }
+    let b = this.buckets.get(k);
+    if (b === undefined) {
+      b = {
+        tracked: new Array<number>(this.instances).fill(-1),
+        end: new Array<number>(this.instances).fill(-1),
+        drops: new Array<number>(this.instances).fill(0),
+      };
+      this.buckets.set(k, b);
+      this.first = Math.min(this.first, k);
+      this.last = Math.max(this.last, k);
+    }
+    return b;
+  }
+
+  private coarsen(): void {
+    const old = [...this.buckets.entries()];
+    this.buckets.clear();
+    this.interval *= 2;
+    this.first = Infinity;
+    this.last = -Infinity;
+    for (const [k, v] of old) {
+      const nk = Math.floor(k / 2);
+      const b = this.buckets.get(nk);
+      if (b === undefined) {
+        this.buckets.set(nk, v);
+      } else {
+        // Entries of the later half come after those of the earlier one.
+        const [early, late] = k % 2 === 0 ? [v, b] : [b, v];
+        for (let i = 0; i < this.instances; i++) {
+          b.tracked[i] = Math.max(b.tracked[i]!, v.tracked[i]!);
+          b.end[i] = late.end[i]! >= 0 ? late.end[i]! : early.end[i]!;
+          b.drops[i]! += v.drops[i]!;
+        }
+      }
+      this.first = Math.min(this.first, nk);
+      this.last = Math.max(this.last, nk);
+    }
+  }
+
+  /** Instance x has `alive` tracked entries at time t (seconds), in trace order. */
+  tracked(t: number, x: number, alive: number): void {
+    const b = this.bucket(t);
+    if (alive > b.tracked[x]!) b.tracked[x] = alive;
+    b.end[x] = alive;
+  }
+
+  drop(t: number, x: number): void {
+    this.bucket(t).drops[x]!++;
+  }
+
+  /** Marks that time t was reached (so quiet intervals still get a point). */
+  touch(t: number): void {
+    this.bucket(t);
+  }
+
+  /** The points, gaps filled with the tracked count carried over. */
+  points(): { interval: number; points: SeriesPoint[] } {
+    const points: SeriesPoint[] = [];
+    if (this.buckets.size === 0) return { interval: this.interval, points };
+    // An interval without changes keeps the count the previous one ended with.
+    const carry = new Array<number>(this.instances).fill(0);
+    for (let k = this.first; k <= this.last; k++) {
+      const b = this.buckets.get(k);
+      const tracked = carry.map((c, i) => (b && b.tracked[i]! >= 0 ? Math.max(b.tracked[i]!, c) : c));
+      points.push({
+        t: k * this.interval,
+        tracked,
+        drops: b ? [...b.drops] : new Array<number>(this.instances).fill(0),
+      });
+      if (b) for (let i = 0; i < this.instances; i++) if (b.end[i]! >= 0) carry[i] = b.end[i]!;
+    }
+    return { interval: this.interval, points };
+  }
+}
+
+/** Exact merged counts, per-round shares, and how much the shares may have cost. */
+export class LogMerger {
+  /** Tracked entries alive per instance, and per worker and instance. */
+  readonly alive: number[];
+  readonly aliveW: number[][];
+  readonly peak: number[];
+  /** Admission attempts and drops in the current round, per worker and instance. */
+  private readonly demandW: number[][];
+  private readonly dropsW: number[][];
+  private readonly prevDemandW: number[][];
+  /** Limits given for the current round. */
+  private limitsW: number[][];
+  /** Rounds in which some worker hit its share of an instance's allowance while another had room left. */
+  contendedRounds = 0;
+  /** Sum, over such rounds, of the room left unused on workers that never hit their share. */
+  slack = 0;
+  /** Rounds in which a share bound at all (N > 1 and some allowance drop). */
+  roundsWithDrops = 0;
+
+  constructor(
+    private readonly workers: number,
+    private readonly allowances: ReadonlyArray<number | null>,
+    private readonly series: Series,
+  ) {
+    const n = allowances.length;
+    this.alive = new Array<number>(n).fill(0);
+    this.peak = new Array<number>(n).fill(0);
+    const grid = () => Array.from({ length: workers }, () => new Array<number>(n).fill(0));
+    this.aliveW = grid();
+    this.demandW = grid();
+    this.dropsW = grid();
+    this.prevDemandW = grid();
+    this.limitsW = grid();
+  }
+
+  /**
+   * Merges the logs of one step of every worker (logs[w] from worker w; rows
+   * within one batch slot), in row order, expiries first within a row.
+   * `timeOf(row)` is the row's virtual time in seconds.
+   */
+  merge(logs: ReadonlyArray<Log | null>, timeOf: (row: number) => number): void {
+    const at = new Array<number>(this.workers).fill(0);
+    for (;;) {
+      let best = -1;
+      let bestRow = 0;
+      let bestRank = 0;
+      for (let w = 0; w < this.workers; w++) {
+        const l = logs[w];
+        if (!l || at[w]! >= l.len) continue;
+        const row = l.words[2 * at[w]!]!;
+        const rank = l.words[2 * at[w]! + 1]! >>> 16 === EXPIRE ? 0 : 1;
+        if (best === -1 || row < bestRow || (row === bestRow && rank < bestRank)) {
+          best = w;
+          bestRow = row;
+          bestRank = rank;
+        }
+      }
+      if (best === -1) break;
+      const l = logs[best]!;
+      const word = l.words[2 * at[best]! + 1]!;
+      at[best]!++;
+      const x = word & 0xffff;
+      const kind = word >>> 16;
+      if (kind === ADMIT) {
+        this.alive[x]!++;
+        this.aliveW[best]![x]!++;
+        this.demandW[best]![x]!++;
+        if (this.alive[x]! > this.peak[x]!) this.peak[x] = this.alive[x]!;
+        this.series.tracked(timeOf(bestRow), x, this.alive[x]!);
+      } else if (kind === EXPIRE) {
+        this.alive[x]!--;
+        this.aliveW[best]![x]!--;
+        this.series.tracked(timeOf(bestRow), x, this.alive[x]!);
+      } else if (kind === DROP) {
+        this.demandW[best]![x]!++;
+        this.dropsW[best]![x]!++;
+        this.series.drop(timeOf(bestRow), x);
+      }
+    }
+  }
+
+  /**
+   * Each worker's admission limit per instance for the next round (−1 when
+   * unlimited): what it holds, plus a share of the allowance left, in
+   * proportion to its admission attempts in the round before (deterministic:
+   * it depends on the trace only). With one worker the limit is the allowance.
+   */
+  nextLimits(): number[][] {
+    const n = this.allowances.length;
+    const limits = Array.from({ length: this.workers }, () => new Array<number>(n).fill(-1));
+    for (let x = 0; x < n; x++) {
+      const a = this.allowances[x];
+      if (a === null || a === undefined) continue;
+      const free = Math.max(0, a - this.alive[x]!);
+      const weights = this.prevDemandW.map((d) => d[x]! + 1);
+      const total = weights.reduce((s, v) => s + v, 0);
+      let given = 0;
+      let top = 0;
+      for (let w = 0; w < this.workers; w++) {
+        const q = Math.floor((free * weights[w]!) / total);
+        limits[w]![x] = this.aliveW[w]![x]! + q;
+        given += q;
+        if (weights[w]! > weights[top]!) top = w;
+      }
+      limits[top]![x]! += free - given;
+    }
+    this.limitsW = limits;
+    return limits;
+  }
+
+  /** Ends a round: shares of the next round follow this round's demand; contention is accounted. */
+  endRound(): void {
+    const n = this.allowances.length;
+    for (let x = 0; x < n; x++) {
+      const dropped = this.dropsW.some((d) => d[x]! > 0);
+      if (!dropped || this.workers === 1) continue;
+      this.roundsWithDrops++;
+      let room = 0;
+      for (let w = 0; w < this.workers; w++) {
+        if (this.dropsW[w]![x]! === 0 && this.limitsW[w]![x]! >= 0)
+          room += Math.max(0, this.limitsW[w]![x]! - this.aliveW[w]![x]!);
+      }
+      if (room > 0) {
+        this.contendedRounds++;
+        this.slack += room;
+      }
+    }
+    for (let w = 0; w < this.workers; w++) {
+      for (let x = 0; x < n; x++) {
+        this.prevDemandW[w]![x] = this.demandW[w]![x]!;
+        this.demandW[w]![x] = 0;
+        this.dropsW[w]![x] = 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The contract between the coordinator and its workers (types only): what
+ * each task carries and returns. Batches never travel in messages: they live
+ * in the shared engine memory, and tasks name them by address.
+ */
+import type { ResolvedConfig } from '../config/types.js';
+
+/** Given to each worker thread at start. */
+export interface WorkerInit {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly config: ResolvedConfig;
+  /** This worker's shard, and how many there are. */
+  readonly shard: number;
+  readonly shards: number;
+  readonly seed: bigint;
+}
+
+/** Where a batch slot lives in the shared memory. */
+export interface SlotRef {
+  readonly ptr: number;
+  readonly capacity: number;
+  /** The shard byte of each row. */
+  readonly col: number;
+}
+
+/** A worker task. */
+export type WorkerTask =
+  /** Decide this worker's rows in [from, to); `limits` (per instance, −1 unlimited) set at a round's first segment. */
+  | {
+      readonly kind: 'segment';
+      readonly slot: SlotRef;
+      readonly from: number;
+      readonly to: number;
+      readonly limits: readonly number[] | null;
+    }
+  /** Barrier row (an ICMP error): apply due events, expire to its time; the quoted flow's shard answers S6. */
+  | { readonly kind: 'prepare'; readonly slot: SlotRef; readonly row: number; readonly answer: boolean }
+  /** Barrier row: the own-key shard decides it with the answer. */
+  | { readonly kind: 'decide'; readonly slot: SlotRef; readonly row: number; readonly bits: number }
+  /** End of trace at virtual time `t` (ns; null if none): expire, and report. */
+  | { readonly kind: 'finish'; readonly t: bigint | null };
+
+/** What a segment, prepare or decide task returns. */
+export interface StepResult {
+  /** The change log written during the task (records of 8 bytes at `logPtr` in the shared memory). */
+  readonly logPtr: number;
+  readonly logLen: number;
+  /** Rows of this worker decided, and the time it took (for the latency histogram). */
+  readonly rows: number;
+  readonly ns: number;
+  /** prepare: S6 answer bits. */
+  readonly bits: number;
+}
+
+/** What the finish task returns. */
+export interface FinishResult {
+  /** Verdict counts by code (global: foreign and malformed; evaluations by instance). */
+  readonly verdicts: number[];
+  readonly instances: ReadonlyArray<{ verdicts: number[]; exceeded: number; linklocal: number; alive: number }>;
+  /** The latency histogram, hdr-histogram-js compressed base64. */
+  readonly latency: string;
+  readonly tableBytes: number;
+}
