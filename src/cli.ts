@@ -12,6 +12,7 @@ import { ENGINE_NAMES, type EngineName } from './engine/engines.js';
 import { CtreplayError, UsageError } from './errors.js';
 import { bundledExample, packageVersion } from './paths.js';
 import { buildReport } from './report/report.js';
+import { renderMarkdown } from './report/markdown.js';
 import { renderText } from './report/text.js';
 import { runTrace } from './replay/run.js';
 import { checkScenario, type CheckResult } from './scenario/check.js';
@@ -45,18 +46,33 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
     .description(
       'replay a trace against a config and report verdicts, tracked connections and drops (no trace: the bundled example)',
     )
-    .argument('[trace]', 'trace file (.jsonl packets; format recognised by content)')
+    .argument('[trace]', 'trace file (pcap, pcapng, gzip of either, Arrow, JSON lines; recognised by content)')
     .option('-c, --config <file>', 'config file (JSON or YAML)')
-    .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json', 'md']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
+    .option('-w, --workers <n>', "worker threads, one flow shard each (default: the machine's cores)")
+    .option(
+      '--series <seconds>',
+      'interval of the time series of tracked connections and drops (default: from the trace length)',
+    )
     .addOption(new Option('--engine <engine>', 'engine').choices([...ENGINE_NAMES]).default('wasm'))
     .addOption(
       new Option('--reader <reader>', 'classic pcap reader').choices(['builtin', 'pcap-parser']).default('builtin'),
     )
+    .option('--no-progress', 'no progress line on stderr')
     .action(
       async (
         trace: string | undefined,
-        opts: { config?: string; format: string; out?: string; engine: EngineName; reader: 'builtin' | 'pcap-parser' },
+        opts: {
+          config?: string;
+          format: string;
+          out?: string;
+          workers?: string;
+          series?: string;
+          engine: EngineName;
+          reader: 'builtin' | 'pcap-parser';
+          progress: boolean;
+        },
       ) => {
         let configFile = opts.config;
         if (trace === undefined) {
@@ -65,17 +81,51 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
           configFile ??= relative(process.cwd(), ex.config) || ex.config;
         }
         if (configFile === undefined) throw new UsageError('replay: --config <file> is required with a trace');
+        const workers = opts.workers === undefined ? undefined : Number(opts.workers);
+        if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 254))
+          throw new UsageError(`replay: --workers must be a whole number from 1 to 254, got "${opts.workers}"`);
+        if (workers !== undefined && workers > 1 && opts.engine === 'reference')
+          throw new UsageError('replay: the reference engine runs on one thread; use --workers 1 or --engine wasm');
+        const series = opts.series === undefined ? undefined : Number(opts.series);
+        if (series !== undefined && !(Number.isFinite(series) && series > 0))
+          throw new UsageError(`replay: --series must be a number of seconds > 0, got "${opts.series}"`);
         const cfg = loadConfig(configFile);
         const source = await openTrace(trace, { reader: opts.reader });
+        const progress = opts.progress && process.stderr.isTTY ? new Progress(io.stderr, 'replay') : null;
+        const abort = new AbortController();
+        const onSigint = () => abort.abort();
+        process.once('SIGINT', onSigint);
         let result;
         try {
-          result = await runTrace(cfg, source, { engine: opts.engine });
+          if (opts.engine === 'reference') {
+            result = await runTrace(cfg, source, { engine: 'reference' });
+          } else {
+            const { runParallel } = await import('./parallel/coordinator.js');
+            result = await runParallel(cfg, source, {
+              ...(workers !== undefined ? { workers } : {}),
+              ...(series !== undefined ? { seriesSeconds: series } : {}),
+              signal: abort.signal,
+              onRound: (packets) => {
+                if (progress) {
+                  const pr = source.progress();
+                  progress.update(packets, pr.read, pr.total);
+                }
+              },
+            });
+          }
         } finally {
+          process.off('SIGINT', onSigint);
+          progress?.done();
           await source.close();
         }
         for (const w of source.warnings) io.stderr(`ctreplay: warning: ${w}\n`);
         const report = buildReport(cfg, result, { file: trace, format: source.format });
-        const text = opts.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : renderText(report);
+        const text =
+          opts.format === 'json'
+            ? JSON.stringify(report, null, 2) + '\n'
+            : opts.format === 'md'
+              ? renderMarkdown(report)
+              : renderText(report);
         if (opts.out) writeFileSync(opts.out, text);
         else io.stdout(text);
       },

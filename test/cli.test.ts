@@ -40,7 +40,7 @@ describe('ctreplay replay', () => {
     expect(r.out).toBe('');
     const report = JSON.parse(readFileSync(out, 'utf8'));
     expect(report.schema).toBe('ctreplay/report@1');
-    expect(Object.keys(report)).toEqual(['schema', 'trace', 'verdicts', 'instances', 'run', 'latency']);
+    expect(Object.keys(report)).toEqual(['schema', 'trace', 'verdicts', 'instances', 'run', 'latency', 'series']);
     expect(report.trace.malformed).toBe(1);
     expect(report.trace.reordered).toBe(1);
     expect(report.trace.foreign).toBe(1);
@@ -49,6 +49,71 @@ describe('ctreplay replay', () => {
     expect(scanner.peakTracked).toBe(200);
     expect(scanner.conntrackAllowanceAvailableMin).toBe(0);
     expect(scanner.conntrackAllowanceExceeded).toBe(report.verdicts['drop-allowance']);
+  });
+
+  it('--workers 1, 2, 4 and the reference engine give one digest and the same counters (S17 binds here)', () => {
+    const reports = [
+      ['--workers', '1'],
+      ['--workers', '2'],
+      ['--workers', '4'],
+      ['--engine', 'reference'],
+    ].map((args) => {
+      const r = ctreplay('replay', '--format', 'json', ...args);
+      expect(r.code).toBe(0);
+      return JSON.parse(r.out);
+    });
+    const [one, ...rest] = reports;
+    expect(one.run.workers).toBe(1);
+    expect(one.instances.find((i: { id: string }) => i.id === 'scanner-1').conntrackAllowanceExceeded).toBeGreaterThan(
+      0,
+    );
+    for (const r of rest) {
+      expect(r.run.digest).toBe(one.run.digest);
+      expect(r.verdicts).toEqual(one.verdicts);
+      expect(r.instances).toEqual(one.instances);
+      expect(r.run.allowanceMode).toBe('exact');
+      expect(r.run.allowanceDeviationBound).toBe(0);
+    }
+    // With several workers, the stretches where the scanner's 200 could fill are decided serially.
+    expect(reports[1].run.serialPackets).toBeGreaterThan(0);
+    expect(one.run.serialPackets).toBe(0);
+  });
+
+  it('the series holds tracked count, allowance available and drops per interval (--series)', () => {
+    const r = ctreplay('replay', '--format', 'json', '--series', '10', '--workers', '2');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    const s = report.series;
+    expect(s.interval).toBe(10);
+    // The example spans about 300 s of trace: one point per 10 s, on multiples of 10.
+    expect(s.points.length).toBeGreaterThanOrEqual(30);
+    expect(s.points.length).toBeLessThanOrEqual(32);
+    for (const p of s.points) expect(p.t % 10).toBe(0);
+    const scanner = report.instances.find((i: { id: string }) => i.id === 'scanner-1');
+    const tracked = s.points.map((p: { tracked: Record<string, number> }) => p.tracked['scanner-1']);
+    expect(Math.max(...tracked)).toBe(scanner.peakTracked);
+    for (const p of s.points) expect(p.available['scanner-1']).toBe(200 - p.tracked['scanner-1']);
+    const drops = s.points.reduce((a: number, p: { drops: Record<string, number> }) => a + p.drops['scanner-1'], 0);
+    expect(drops).toBe(scanner.conntrackAllowanceExceeded);
+  });
+
+  it('--format md prints tables for a pull-request comment', () => {
+    const r = ctreplay('replay', '--format', 'md');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^### ctreplay: `.*example\.jsonl`/);
+    expect(r.out).toMatch(/^\| verdict \| evaluations \| share \|$/m);
+    expect(r.out).toMatch(/^\| `drop-allowance` \| [1-9][\d,]* \| /m);
+    expect(r.out).toMatch(/^\| scanner-1 \(t3\.micro\) \| 200 \(config\) \| 200 \| /m);
+  });
+
+  it('bad --workers and --series values, and --workers with the reference engine, are usage errors', () => {
+    expectInputError(ctreplay('replay', '--workers', '0'), /--workers must be a whole number from 1 to 254, got "0"/);
+    expectInputError(ctreplay('replay', '--workers', 'two'), /--workers must be a whole number/);
+    expectInputError(ctreplay('replay', '--series', '-1'), /--series must be a number of seconds > 0, got "-1"/);
+    expectInputError(
+      ctreplay('replay', '--engine', 'reference', '--workers', '2'),
+      /the reference engine runs on one thread/,
+    );
   });
 
   it('replays a JSONL trace with a config', () => {

@@ -47,7 +47,6 @@ export interface Exports {
   layoutConstant(k: number): number;
   useBatch(ptr: number, capacity: number): void;
   setShard(col: number, me: number): void;
-  setLimit(inst: number, limit: bigint): void;
   advanceAt(t: bigint, row: number): void;
   enableLog(): void;
   logPtr(): number;
@@ -55,7 +54,12 @@ export interface Exports {
   resetLog(): void;
   relatedBits(row: number): number;
   processRowHint(row: number, bits: number): void;
-  assignShards(n: number, nShards: number, col: number, barriers: number, fragTimeoutNs: bigint): number;
+  assignShards(n: number, nShards: number, col: number, barriers: number, insts: number, fragTimeoutNs: bigint): number;
+  saveContext(p: number): void;
+  loadContext(p: number): void;
+  contextBytes(): number;
+  contextLogOffset(): number;
+  processSerial(from: number, to: number, nShards: number, ctxBase: number, barriers: number, bFrom: number): number;
 }
 
 /** Slots per instance in the counters block (wasm/assembly/layout.ts INST_CTR and CTR_*). */
@@ -177,8 +181,6 @@ export class WasmEngine {
     if (old !== 0) this.x.freeBlob(old, oldWords);
     this.blobPtr = ptr;
     this.blobWords = blob.length;
-    // A reload restores the config's allowances; a sharded worker keeps its share instead.
-    this.limits?.forEach((l, i) => this.x.setLimit(i, BigInt(l)));
   }
 
   /**
@@ -226,14 +228,6 @@ export class WasmEngine {
     }
   }
 
-  /** Sharded runs: this worker's admission limits per instance (−1 unlimited); they survive rule reloads. */
-  setLimits(limits: readonly number[]): void {
-    this.limits = limits;
-    limits.forEach((l, i) => this.x.setLimit(i, BigInt(l)));
-  }
-
-  private limits: readonly number[] | null = null;
-
   private slotView: PacketBatch | null = null;
   private slotBuffer: ArrayBuffer | null = null;
 
@@ -270,6 +264,75 @@ export class WasmEngine {
       a = end;
     }
     return mine;
+  }
+
+  /**
+   * Sharded runs, rows during which an allowance may bind: decides rows
+   * [from, to) of every shard in trace order on this instance (contexts of
+   * `shards` shards at `ctxBase`; this engine's own is loaded), so the
+   * allowance is checked against the exact count over all shards. A
+   * rule-change event is applied here to every shard's table (expiry to its
+   * time, re-arming); each worker applies it to its own rules later, which
+   * finds nothing left to do in its table. Returns the next barrier record.
+   */
+  processSerial(
+    slot: { ptr: number; capacity: number; col: number; barriers: number },
+    from: number,
+    to: number,
+    shards: number,
+    ctxBase: number,
+    bFrom: number,
+  ): number {
+    const b = this.slotBatch(slot);
+    const x = this.x;
+    const own = ctxBase + this.serialShard * x.contextBytes();
+    let bi = bFrom;
+    let a = from;
+    while (a < to) {
+      let end = to;
+      if (this.nextEvent < this.events.length) {
+        const at = this.events[this.nextEvent]!.at;
+        end = a;
+        while (end < to && b.ts[end]! < at) end++;
+      }
+      bi = x.processSerial(a, end, shards, ctxBase, slot.barriers, bi);
+      if (end < to) {
+        const t = b.ts[end]!;
+        while (this.nextEvent < this.events.length && this.events[this.nextEvent]!.at <= t) {
+          const ev = this.events[this.nextEvent++]!;
+          this.eachContext(shards, ctxBase, own, () => x.advanceAt(ev.at, end));
+          const timeoutsChanged = this.state.apply(ev).length > 0;
+          this.loadRules();
+          if (timeoutsChanged) this.eachContext(shards, ctxBase, own, () => x.rearm());
+        }
+      }
+      a = end;
+    }
+    return bi;
+  }
+
+  private serialShard = 0;
+
+  /** Sharded runs: which shard this engine is (set by the worker). */
+  setOwnShard(shard: number): void {
+    this.serialShard = shard;
+  }
+
+  /** Runs f with each shard's context loaded in turn, ours last (it is loaded on entry and on return). */
+  private eachContext(shards: number, ctxBase: number, own: number, f: () => void): void {
+    const x = this.x;
+    const size = x.contextBytes();
+    x.saveContext(own);
+    for (let w = 0; w < shards; w++) {
+      const p = ctxBase + w * size;
+      if (p === own) continue;
+      x.loadContext(p);
+      f();
+      x.saveContext(p);
+    }
+    x.loadContext(own);
+    f();
+    x.saveContext(own);
   }
 
   /** Sharded runs, before a barrier row: apply the events due at its time and expire to it. */

@@ -4,18 +4,28 @@
  *
  * Rounds, in trace order: the reader fills a batch slot in the shared engine
  * memory; the coordinator's own engine instance applies the S21 clock and
- * writes each row's shard (engine.ts assignShards); every worker decides the
- * rows of its shard in place and logs its admissions, expiries and drops by
- * row; the coordinator merges the logs (exact tracked counts, peak, series),
- * hashes the outcome bytes in trace order, and sets each worker's share of
- * each instance's allowance for the next round. While workers decide round
- * r, the coordinator reads round r+1 into the other slot.
+ * writes each row's shard and instances (engine.ts assignShards); every
+ * worker decides the rows of its shard in place and logs its admissions,
+ * expiries and drops by row; the coordinator merges the logs (exact tracked
+ * counts, peak, series) and hashes the outcome bytes in trace order. While
+ * workers decide round r, the coordinator reads round r+1 into the other
+ * slot.
+ *
+ * The allowance (S17) is the only state instances' flows share across
+ * shards. A stretch of rows is decided in parallel only when it cannot make
+ * any instance reach its allowance: it has at most as many rows evaluated at
+ * each instance as the instance has room left (admissions ≤ rows), so every
+ * admission a worker makes is one a single engine makes, and nothing is
+ * dropped. The other rows are decided serially, in trace order, by worker 0
+ * with every shard's state (engine.ts processSerial), against the exact count
+ * over all shards. Verdicts, counters and digest are therefore those of one
+ * engine for any number of workers; saturating traces run at the speed of
+ * one worker while they saturate.
  *
  * An ICMP error whose own (type, code) key and quoted flow live on different
  * shards is a barrier row: every worker first expires to its time and the
  * quoted flow's worker answers S6 ("related?"), then the own key's worker
- * decides it with that answer. Verdicts are therefore those of one engine
- * for any number of workers, as long as no allowance binds.
+ * decides it with that answer.
  */
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
@@ -67,28 +77,26 @@ export interface ParallelOptions {
   readonly onRound?: (packets: number) => void;
   /** Stops the run between rounds. */
   readonly signal?: AbortSignal;
+  /** The worker module (tests substitute one that fails). */
+  readonly workerFile?: string;
 }
 
-/** How the allowance was shared, and what that may have cost (report `run.allowance*`). */
-export interface AllowanceSharing {
-  /** "exact" (one worker, no allowance, or none ever bound) or "shared-quota". */
-  readonly mode: 'exact' | 'shared-quota';
-  readonly roundsWithDrops: number;
-  readonly contendedRounds: number;
-  /** Admission room left unused on workers within their share, in rounds where another worker dropped. */
-  readonly slack: number;
-}
-
-/** A parallel run's result: a RunResult plus the series and the allowance sharing. */
+/** A parallel run's result: a RunResult plus the series and how many rows were decided serially. */
 export interface ParallelResult extends RunResult {
   readonly series: { interval: number; points: SeriesPoint[] };
-  readonly allowance: AllowanceSharing;
+  /** Rows decided serially because an allowance could bind during them. */
+  readonly serialRows: number;
   readonly rounds: number;
 }
 
 interface Slot extends SlotRef {
-  readonly barriers: number;
+  /** Per row: the instances it is evaluated at (first + 1 | second + 1 << 16). */
+  readonly insts: number;
 }
+
+/** Fewest rows worth a parallel step (a task round trip costs 20–45 µs); serial steps are at most SERIAL_ROWS. */
+const MIN_PARALLEL_ROWS = 4096;
+const SERIAL_ROWS = 16384;
 
 /** The default number of workers: the machine's cores. */
 export function defaultWorkers(): number {
@@ -122,10 +130,12 @@ export async function runParallel(
   const fragTimeout = longestFragmentTimeout(cfg);
 
   const slots: Slot[] = [0, 1].map(() => {
-    const bytes = B * BATCH_BYTES_PER_PACKET + B + 12 * B;
+    const bytes = B * BATCH_BYTES_PER_PACKET + B + 12 * B + 4 * B;
     const ptr = x.allocBlob(Math.ceil(bytes / 4));
-    return { ptr, capacity: B, col: ptr + B * BATCH_BYTES_PER_PACKET, barriers: ptr + B * BATCH_BYTES_PER_PACKET + B };
+    const col = ptr + B * BATCH_BYTES_PER_PACKET;
+    return { ptr, capacity: B, col, barriers: col + B, insts: col + 13 * B };
   });
+  const contexts = x.allocBlob((N * x.contextBytes()) / 4);
   const views = new Map<number, { buffer: ArrayBuffer; batch: PacketBatch }>();
   const slotBatch = (s: Slot): PacketBatch => {
     const buffer = memory.buffer;
@@ -137,28 +147,38 @@ export async function runParallel(
     return v.batch;
   };
 
-  const filename = join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
+  const filename = opts.workerFile ?? join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
+  // A worker thread that dies outside a task would be replaced by a fresh one
+  // with empty tables: remember it, and end the run at the next task.
+  let lost: WorkerFailure | null = null;
   const pools = Array.from({ length: N }, (_, shard) => {
-    const init: WorkerInit = { module, memory, config: cfg, shard, shards: N, seed };
-    return new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData: init });
+    const init: WorkerInit = { module, memory, config: cfg, shard, shards: N, seed, contexts };
+    const pool = new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData: init });
+    pool.on('error', (e: unknown) => {
+      lost ??= new WorkerFailure(`worker ${shard} failed: ${(e as Error)?.message ?? String(e)}`);
+    });
+    return pool;
   });
   const run = async <R>(w: number, task: WorkerTask): Promise<R> => {
+    if (lost) throw lost;
+    let r: R;
     try {
-      return (await pools[w]!.run(task)) as R;
+      r = (await pools[w]!.run(task)) as R;
     } catch (e) {
-      throw new WorkerFailure(`worker ${w} failed: ${(e as Error).message ?? String(e)}`);
+      throw new WorkerFailure(`worker ${w} failed: ${(e as Error)?.message ?? String(e)}`);
     }
+    if (lost) throw lost;
+    return r;
   };
 
   const series = new Series(opts.seriesSeconds ?? 1, opts.seriesSeconds !== undefined, cfg.instances.length);
-  const merger = new LogMerger(
-    N,
-    cfg.instances.map((i) => i.allowance),
-    series,
-  );
+  const merger = new LogMerger(N, cfg.instances.length, series);
+  const allowances = cfg.instances.map((i) => i.allowance);
+  const limited = N > 1 && allowances.some((a) => a !== null);
   const digest = new VerdictDigest();
   let rounds = 0;
   let packets = 0;
+  let serialRows = 0;
 
   const logsOf = (results: ReadonlyArray<StepResult | null>): Array<Log | null> =>
     results.map((r) =>
@@ -166,6 +186,25 @@ export async function runParallel(
         ? null
         : { words: new Uint32Array(memory.buffer, r.logPtr, 2 * r.logLen), len: r.logLen },
     );
+
+  /**
+   * The end of the longest stretch from row p on that no instance can fill:
+   * rows evaluated at each instance ≤ its room left (merged counts are exact
+   * at p). Every admission needs a row, so none in it finds the allowance full.
+   */
+  const safeEnd = (slot: Slot, p: number, n: number): number => {
+    const room = allowances.map((a, i) => (a === null ? Infinity : a - merger.alive[i]!));
+    if (room.every((r) => r >= n - p)) return n;
+    const insts = new Uint32Array(memory.buffer, slot.insts, n);
+    for (let r = p; r < n; r++) {
+      const w = insts[r]!;
+      const a = w & 0xffff;
+      const b = w >>> 16;
+      if (a !== 0 && --room[a - 1]! < 0) return r;
+      if (b !== 0 && --room[b - 1]! < 0) return r;
+    }
+    return n;
+  };
 
   /** Decides one filled, clocked and sharded slot of n rows. */
   const runRound = async (
@@ -178,26 +217,50 @@ export async function runParallel(
       const w = slotBatch(slot).tsWords;
       return w[2 * row + 1]! * 4.294967296 + w[2 * row]! / 1e9;
     };
-    const limits = merger.nextLimits();
-    let from = 0;
-    const segment = async (to: number) => {
-      const results = await Promise.all(
-        pools.map((_, w) => run<StepResult>(w, { kind: 'segment', slot, from, to, limits: limits[w]! })),
-      );
-      merger.merge(logsOf(results), timeOf);
+    // The series spans the trace, quiet stretches included.
+    if (b.ts[0]! >= 0n) series.touch(timeOf(0));
+    let bi = 0;
+    /** Rows [from, to) in parallel, each worker its shard; barrier rows one by one. */
+    const parallel = async (from: number, to: number) => {
+      const segment = async (a: number, z: number) => {
+        const results = await Promise.all(
+          pools.map((_, w) => run<StepResult>(w, { kind: 'segment', slot, from: a, to: z })),
+        );
+        merger.merge(logsOf(results), timeOf);
+      };
+      while (bi < barriers.length && barriers[bi]![0] < to) {
+        const [row, sF, sE] = barriers[bi++]!;
+        if (row > from) await segment(from, row);
+        const prepared = await Promise.all(
+          pools.map((_, w) => run<StepResult>(w, { kind: 'prepare', slot, row, answer: w === sF })),
+        );
+        merger.merge(logsOf(prepared), timeOf);
+        const decided = await run<StepResult>(sE, { kind: 'decide', slot, row, bits: prepared[sF]!.bits });
+        merger.merge(logsOf(pools.map((_, w) => (w === sE ? decided : null))), timeOf);
+        from = row + 1;
+      }
+      if (from < to) await segment(from, to);
     };
-    for (const [row, sF, sE] of barriers) {
-      if (row > from) await segment(row);
-      const prepared = await Promise.all(
-        pools.map((_, w) => run<StepResult>(w, { kind: 'prepare', slot, row, answer: w === sF })),
-      );
-      merger.merge(logsOf(prepared), timeOf);
-      const decided = await run<StepResult>(sE, { kind: 'decide', slot, row, bits: prepared[sF]!.bits });
-      merger.merge(logsOf(pools.map((_, w) => (w === sE ? decided : null))), timeOf);
-      from = row + 1;
+    let p = 0;
+    while (p < n) {
+      const k = limited ? safeEnd(slot, p, n) : n;
+      if (k === n || k - p >= MIN_PARALLEL_ROWS) {
+        await parallel(p, k);
+        p = k;
+      } else {
+        const e = Math.min(n, p + SERIAL_ROWS);
+        const r = await run<StepResult>(0, { kind: 'serial', slot, from: p, to: e, bFrom: bi });
+        merger.merge(
+          r.logs!.map((l) =>
+            l.len === 0 ? null : { words: new Uint32Array(memory.buffer, l.ptr, 2 * l.len), len: l.len },
+          ),
+          timeOf,
+        );
+        bi = r.nextBarrier!;
+        serialRows += e - p;
+        p = e;
+      }
     }
-    if (from < n) await segment(n);
-    merger.endRound();
     const tEnd = timeOf(n - 1);
     for (let i = 0; i < cfg.instances.length; i++) series.tracked(tEnd, i, merger.alive[i]!);
     digest.pushAll(b.out.subarray(0, n));
@@ -208,7 +271,8 @@ export async function runParallel(
 
   let pending: Promise<void> | null = null;
   try {
-    // Limits are set on every worker before its first round.
+    // Every worker has saved its context before any serial step can load it.
+    await Promise.all(pools.map((_, w) => run<StepResult>(w, { kind: 'ready' })));
     for (let k = 0; ; k ^= 1) {
       if (opts.signal?.aborted) throw new Interrupted();
       const slot = slots[k]!;
@@ -216,7 +280,7 @@ export async function runParallel(
       if (n === 0) break;
       x.useBatch(slot.ptr, B);
       x.clock(n);
-      const nb = x.assignShards(n, N, slot.col, slot.barriers, fragTimeout);
+      const nb = x.assignShards(n, N, slot.col, slot.barriers, slot.insts, fragTimeout);
       const words = new Uint32Array(memory.buffer, slot.barriers, 3 * nb);
       const barriers: Array<readonly [number, number, number]> = [];
       for (let i = 0; i < nb; i++) barriers.push([words[3 * i]!, words[3 * i + 1]!, words[3 * i + 2]!]);
@@ -256,12 +320,7 @@ export async function runParallel(
       wallSeconds,
       latency: latency.summary(),
       series: series.points(),
-      allowance: {
-        mode: N > 1 && merger.roundsWithDrops > 0 ? 'shared-quota' : 'exact',
-        roundsWithDrops: merger.roundsWithDrops,
-        contendedRounds: merger.contendedRounds,
-        slack: merger.slack,
-      },
+      serialRows,
       rounds,
     };
   } finally {

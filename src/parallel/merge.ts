@@ -1,8 +1,7 @@
 /**
  * Merging the workers' change logs into exact per-instance tracked counts at
- * every packet (the peak of the sum over workers, not the sum of peaks), the
- * time series of tracked connections and drops, and each round's allowance
- * shares.
+ * every packet (the peak of the sum over workers, not the sum of peaks) and
+ * the time series of tracked connections and drops.
  *
  * A log record (8 bytes) is: batch row u32 | instance u16 | kind u16, kind 0
  * admission, 1 expiry, 2 allowance drop. Within a row, expiries happen
@@ -123,39 +122,19 @@ export class Series {
   }
 }
 
-/** Exact merged counts, per-round shares, and how much the shares may have cost. */
+/** Exact merged tracked counts per instance, their peak, and the series. */
 export class LogMerger {
-  /** Tracked entries alive per instance, and per worker and instance. */
+  /** Tracked entries alive per instance. */
   readonly alive: number[];
-  readonly aliveW: number[][];
   readonly peak: number[];
-  /** Admission attempts and drops in the current round, per worker and instance. */
-  private readonly demandW: number[][];
-  private readonly dropsW: number[][];
-  private readonly prevDemandW: number[][];
-  /** Limits given for the current round. */
-  private limitsW: number[][];
-  /** Rounds in which some worker hit its share of an instance's allowance while another had room left. */
-  contendedRounds = 0;
-  /** Sum, over such rounds, of the room left unused on workers that never hit their share. */
-  slack = 0;
-  /** Rounds in which a share bound at all (N > 1 and some allowance drop). */
-  roundsWithDrops = 0;
 
   constructor(
     private readonly workers: number,
-    private readonly allowances: ReadonlyArray<number | null>,
+    instances: number,
     private readonly series: Series,
   ) {
-    const n = allowances.length;
-    this.alive = new Array<number>(n).fill(0);
-    this.peak = new Array<number>(n).fill(0);
-    const grid = () => Array.from({ length: workers }, () => new Array<number>(n).fill(0));
-    this.aliveW = grid();
-    this.demandW = grid();
-    this.dropsW = grid();
-    this.prevDemandW = grid();
-    this.limitsW = grid();
+    this.alive = new Array<number>(instances).fill(0);
+    this.peak = new Array<number>(instances).fill(0);
   }
 
   /**
@@ -188,73 +167,13 @@ export class LogMerger {
       const kind = word >>> 16;
       if (kind === ADMIT) {
         this.alive[x]!++;
-        this.aliveW[best]![x]!++;
-        this.demandW[best]![x]!++;
         if (this.alive[x]! > this.peak[x]!) this.peak[x] = this.alive[x]!;
         this.series.tracked(timeOf(bestRow), x, this.alive[x]!);
       } else if (kind === EXPIRE) {
         this.alive[x]!--;
-        this.aliveW[best]![x]!--;
         this.series.tracked(timeOf(bestRow), x, this.alive[x]!);
       } else if (kind === DROP) {
-        this.demandW[best]![x]!++;
-        this.dropsW[best]![x]!++;
         this.series.drop(timeOf(bestRow), x);
-      }
-    }
-  }
-
-  /**
-   * Each worker's admission limit per instance for the next round (−1 when
-   * unlimited): what it holds, plus a share of the allowance left, in
-   * proportion to its admission attempts in the round before (deterministic:
-   * it depends on the trace only). With one worker the limit is the allowance.
-   */
-  nextLimits(): number[][] {
-    const n = this.allowances.length;
-    const limits = Array.from({ length: this.workers }, () => new Array<number>(n).fill(-1));
-    for (let x = 0; x < n; x++) {
-      const a = this.allowances[x];
-      if (a === null || a === undefined) continue;
-      const free = Math.max(0, a - this.alive[x]!);
-      const weights = this.prevDemandW.map((d) => d[x]! + 1);
-      const total = weights.reduce((s, v) => s + v, 0);
-      let given = 0;
-      let top = 0;
-      for (let w = 0; w < this.workers; w++) {
-        const q = Math.floor((free * weights[w]!) / total);
-        limits[w]![x] = this.aliveW[w]![x]! + q;
-        given += q;
-        if (weights[w]! > weights[top]!) top = w;
-      }
-      limits[top]![x]! += free - given;
-    }
-    this.limitsW = limits;
-    return limits;
-  }
-
-  /** Ends a round: shares of the next round follow this round's demand; contention is accounted. */
-  endRound(): void {
-    const n = this.allowances.length;
-    for (let x = 0; x < n; x++) {
-      const dropped = this.dropsW.some((d) => d[x]! > 0);
-      if (!dropped || this.workers === 1) continue;
-      this.roundsWithDrops++;
-      let room = 0;
-      for (let w = 0; w < this.workers; w++) {
-        if (this.dropsW[w]![x]! === 0 && this.limitsW[w]![x]! >= 0)
-          room += Math.max(0, this.limitsW[w]![x]! - this.aliveW[w]![x]!);
-      }
-      if (room > 0) {
-        this.contendedRounds++;
-        this.slack += room;
-      }
-    }
-    for (let w = 0; w < this.workers; w++) {
-      for (let x = 0; x < n; x++) {
-        this.prevDemandW[w]![x] = this.demandW[w]![x]!;
-        this.demandW[w]![x] = 0;
-        this.dropsW[w]![x] = 0;
       }
     }
   }

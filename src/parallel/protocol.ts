@@ -14,6 +14,8 @@ export interface WorkerInit {
   readonly shard: number;
   readonly shards: number;
   readonly seed: bigint;
+  /** Where every shard's saved engine context lives (contextBytes() each, shard order). */
+  readonly contexts: number;
 }
 
 /** Where a batch slot lives in the shared memory. */
@@ -22,30 +24,40 @@ export interface SlotRef {
   readonly capacity: number;
   /** The shard byte of each row. */
   readonly col: number;
+  /** The barrier records (row, quoted-flow shard, own-key shard: u32 each). */
+  readonly barriers: number;
 }
 
 /** A worker task. */
 export type WorkerTask =
-  /** Decide this worker's rows in [from, to); `limits` (per instance, −1 unlimited) set at a round's first segment. */
+  /** Decide this worker's rows in [from, to) (no allowance can bind in them). */
+  | { readonly kind: 'segment'; readonly slot: SlotRef; readonly from: number; readonly to: number }
+  /** Decide every shard's rows in [from, to), in trace order (an allowance may bind); barrier records from `bFrom`. */
   | {
-      readonly kind: 'segment';
+      readonly kind: 'serial';
       readonly slot: SlotRef;
       readonly from: number;
       readonly to: number;
-      readonly limits: readonly number[] | null;
+      readonly bFrom: number;
     }
   /** Barrier row (an ICMP error): apply due events, expire to its time; the quoted flow's shard answers S6. */
   | { readonly kind: 'prepare'; readonly slot: SlotRef; readonly row: number; readonly answer: boolean }
   /** Barrier row: the own-key shard decides it with the answer. */
   | { readonly kind: 'decide'; readonly slot: SlotRef; readonly row: number; readonly bits: number }
+  /** Nothing: the thread is up and has saved its context. */
+  | { readonly kind: 'ready' }
   /** End of trace at virtual time `t` (ns; null if none): expire, and report. */
   | { readonly kind: 'finish'; readonly t: bigint | null };
 
-/** What a segment, prepare or decide task returns. */
+/** What a segment, serial, prepare or decide task returns. */
 export interface StepResult {
   /** The change log written during the task (records of 8 bytes at `logPtr` in the shared memory). */
   readonly logPtr: number;
   readonly logLen: number;
+  /** serial: every shard's log, by shard. */
+  readonly logs?: ReadonlyArray<{ readonly ptr: number; readonly len: number }>;
+  /** serial: the next barrier record. */
+  readonly nextBarrier?: number;
   /** Rows of this worker decided, and the time it took (for the latency histogram). */
   readonly rows: number;
   readonly ns: number;

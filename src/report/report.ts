@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../config/types.js';
 import { V, verdictName, type Verdict } from '../model/verdict.js';
 import { nsToSeconds } from '../model/time.js';
 import type { RunResult } from '../replay/run.js';
+import type { SeriesPoint } from '../parallel/merge.js';
 import type { LatencySummary } from './latency.js';
 
 /** Counts per evaluation verdict. */
@@ -51,10 +52,34 @@ export interface Report {
     workers: number;
     wallSeconds: number;
     packetsPerSecond: number;
+    /** Bytes of trace (IP datagram lengths) per second of wall time. */
+    bytesPerSecond: number;
     digest: string;
     config: string;
+    /**
+     * How the workers share each instance's allowance: always "exact" — rows
+     * during which an allowance could bind are decided serially — so
+     * verdicts, counters and digest are those of one engine.
+     */
+    allowanceMode: 'exact';
+    /** The most packets whose verdict may differ from a one-worker run (0: see allowanceMode). */
+    allowanceDeviationBound: number;
+    /** Packets decided serially (by one worker, every shard's state) because an allowance could bind. */
+    serialPackets: number;
+    /** Rounds of the parallel run (0 in-process). */
+    rounds: number;
   };
   latency: LatencySummary;
+  /** Tracked connections, allowance available and drops per virtual-time interval, per instance. */
+  series?: {
+    interval: number;
+    points: Array<{
+      t: number;
+      tracked: Record<string, number>;
+      available: Record<string, number | null>;
+      drops: Record<string, number>;
+    }>;
+  };
 }
 
 function verdictCounts(counts: readonly number[]): VerdictCounts {
@@ -65,13 +90,21 @@ function verdictCounts(counts: readonly number[]): VerdictCounts {
   return out;
 }
 
+/** What a parallel run adds to a RunResult. */
+export interface RunExtras {
+  readonly series?: { interval: number; points: SeriesPoint[] };
+  readonly serialRows?: number;
+  readonly rounds?: number;
+}
+
 /** Builds report@1 from a run. */
 export function buildReport(
   cfg: ResolvedConfig,
-  r: RunResult,
+  r: RunResult & RunExtras,
   trace: { file: string | null; format: string | null },
 ): Report {
-  return {
+  const ids = cfg.instances.map((i) => i.id);
+  const report: Report = {
     schema: 'ctreplay/report@1',
     trace: {
       file: trace.file,
@@ -105,11 +138,33 @@ export function buildReport(
       workers: r.workers,
       wallSeconds: round(r.wallSeconds, 6),
       packetsPerSecond: r.wallSeconds > 0 ? Math.round(r.trace.packets / r.wallSeconds) : 0,
+      bytesPerSecond: r.wallSeconds > 0 ? Math.round(r.trace.bytes / r.wallSeconds) : 0,
       digest: r.digest,
       config: cfg.file,
+      allowanceMode: 'exact',
+      allowanceDeviationBound: 0,
+      serialPackets: r.serialRows ?? 0,
+      rounds: r.rounds ?? 0,
     },
     latency: r.latency,
   };
+  if (r.series) {
+    report.series = {
+      interval: r.series.interval,
+      points: r.series.points.map((p) => ({
+        t: p.t,
+        tracked: Object.fromEntries(ids.map((id, i) => [id, p.tracked[i]!])),
+        available: Object.fromEntries(
+          ids.map((id, i) => [
+            id,
+            cfg.instances[i]!.allowance === null ? null : cfg.instances[i]!.allowance! - p.tracked[i]!,
+          ]),
+        ),
+        drops: Object.fromEntries(ids.map((id, i) => [id, p.drops[i]!])),
+      })),
+    };
+  }
+  return report;
 }
 
 function round(x: number, digits: number): number {

@@ -215,3 +215,22 @@ export function route6(a0: u32, a1: u32, a2: u32, a3: u32): i32 {
   }
   return -1;
 }
+
+// ---------------------------------------------------------------- context (sharded runs, see context.ts)
+
+/** Offset of ctrInst in a saved counter context (read without loading it). */
+export const CTX_CTR_INST: usize = 4;
+
+export function countersSave(p: usize): void {
+  store<u32>(p, <u32>ctrGlobal);
+  store<u32>(p, <u32>ctrInst, CTX_CTR_INST);
+  store<u32>(p, <u32>ifCounters, 8);
+  store<u32>(p, <u32>buckets, 12);
+}
+
+export function countersLoad(p: usize): void {
+  ctrGlobal = <usize>load<u32>(p);
+  ctrInst = <usize>load<u32>(p, CTX_CTR_INST);
+  ifCounters = <usize>load<u32>(p, 8);
+  buckets = <usize>load<u32>(p, 12);
+}

@@ -6,7 +6,7 @@ import {
   B_QCODE, B_QDPORT, B_QDST, B_QID, B_QPROTO, B_QSPORT, B_QSRC, B_QTYPE, B_SPORT, B_SRC, B_TCPFLAGS, B_TS,
   CTR_ALIVE, CTR_ALLOWANCE, CTR_EXCEEDED, CTR_LINKLOCAL, CTR_PEAK, FRAG_IS, FRAG_NONFIRST, HAS_QUOTE,
   IF_AUTO_TRACKED, IF_HAS_RESOLVER, IF_IN_RULES, IF_IN_RULE_COUNT, IF_OUT_RULES, IF_OUT_RULE_COUNT,
-  IF_RESOLVER, IF_S9, KIND_MALFORMED, KIND_NON_IP, KIND_V4, RULE_WORDS, S9_EGRESS_OPEN_ALL, S9_EGRESS_RANGES,
+  IF_RESOLVER, IF_S9, INST_CTR, KIND_MALFORMED, KIND_NON_IP, KIND_V4, RULE_WORDS, S9_EGRESS_OPEN_ALL, S9_EGRESS_RANGES,
   S9_EGRESS_RANGE_COUNT, S9_INGRESS_OPEN_ALL, S9_INGRESS_RANGES, S9_INGRESS_RANGE_COUNT, S9_WORDS,
   T_CLOSED, T_ESTABLISHED, T_FIN_WAIT, T_ICMP, T_OTHER, T_SYN_RECV, T_SYN_SENT, T_TIME_WAIT, T_UDP,
   T_UDP_STREAM, V_BYPASS, V_DENY, V_DROP_ALLOWANCE, V_DROP_LINKLOCAL, V_FOREIGN, V_MALFORMED, V_NEW,
@@ -14,6 +14,7 @@ import {
 } from './layout';
 import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifCounters, ifInstance, ifTimeout, ifWord, instCtr, route4, route6 } from './config';
 import { keyHash4, keyHash6, mix64, symHash4, symHash6 } from './hash';
+import { CTX_AT_CTR_INST, CTX_AT_NEXT_DUE, CTX_BYTES, ctxLoad, ctxSave } from './context';
 import { E4, E6, find4, find6, insert4, insert6, refOf4, refOf6, t4, t6, m4, m6 } from './flows';
 import { nextDue, reclaim, timerEarlier, timerNew, timersStart } from './timers';
 import { fragFind, fragRecord } from './frags';
@@ -64,6 +65,9 @@ let myShard: u32 = 0;
 /** Sharded runs: S10.3 answered by the quoted flow's worker (bit k for the row's evaluation k). */
 let hintActive: bool = false;
 let hintBits: u32 = 0;
+/** Serial rows of a sharded run (processSerial): the number of shards and their saved contexts; 0 otherwise. */
+let serialShards: u32 = 0;
+let serialCtx: usize = 0;
 /** Which evaluation of the row is being decided: 0 (the first interface), 1 (the receiver's ingress). */
 let evalIndex: u32 = 0;
 
@@ -411,7 +415,9 @@ function decide(ifi: u32, out: bool): u32 {
   const alive = instCtr(inst, CTR_ALIVE);
   const n = load<i64>(alive);
   const allowance = load<i64>(instCtr(inst, CTR_ALLOWANCE));
-  if (allowance >= 0 && n >= allowance) {
+  // Serial rows of a sharded run: the instance's entries on every shard count.
+  const total = allowance >= 0 && serialShards != 0 ? aliveEverywhere(inst) : n;
+  if (allowance >= 0 && total >= allowance) {
     logRecord(inst, LOG_DROP);
     return V_DROP_ALLOWANCE;
   }
@@ -726,9 +732,12 @@ function keyExtra(proto: u32, type: u32, code: u32, id: u32): u64 {
  * or, when its own (type, code) key hashes elsewhere, as a barrier row
  * (SHARD_BARRIER), listed in `barriers` as (row u32, quoted-flow shard u32,
  * own-key shard u32). Malformed, non-IP and foreign packets go to shard 0.
+ * Also writes, per row, the instances it is evaluated at into `insts` (u32:
+ * first instance + 1 | second instance + 1 << 16; 0 for none), so the
+ * coordinator can bound the admissions of a stretch of rows.
  * Returns the number of barrier rows.
  */
-export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize): u32 {
+export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, insts: usize): u32 {
   const c = bCap;
   const b = bBase;
   let nb: u32 = 0;
@@ -738,6 +747,7 @@ export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize
     let shard: u32 = 0;
     if (kind == KIND_MALFORMED || kind == KIND_NON_IP || t < 0) {
       store<u8>(col + i, 0);
+      store<u32>(insts + (i << 2), 0);
       continue;
     }
     loadRow(i);
@@ -745,8 +755,10 @@ export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize
     const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
     if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
       store<u8>(col + i, 0);
+      store<u32>(insts + (i << 2), 0);
       continue;
     }
+    store<u32>(insts + (i << 2), (si >= 0 ? ifInstance(<u32>si) + 1 : 0) | ((di >= 0 ? ifInstance(<u32>di) + 1 : 0) << 16));
     const sa = b + B_SRC(c) + (i << 4);
     const da = b + B_DST(c) + (i << 4);
     const sh = (<u64>s0 << 32) | <u64>s1;
@@ -792,4 +804,79 @@ export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize
     store<u8>(col + i, <u8>shard);
   }
   return nb;
+}
+
+// ---------------------------------------------------------------- serial rows of a sharded run
+
+/** Tracked entries of instance `inst` on every shard (each shard's counters, wherever its context is). */
+function aliveEverywhere(inst: u32): i64 {
+  let total: i64 = 0;
+  for (let w: u32 = 0; w < serialShards; w++) {
+    const ci = <usize>load<u32>(serialCtx + <usize>w * CTX_BYTES + CTX_AT_CTR_INST);
+    total += load<i64>(ci + ((<usize>inst * INST_CTR + CTR_ALIVE) << 3));
+  }
+  return total;
+}
+
+// @ts-ignore: decorator
+@inline function switchTo(cur: u32, w: u32): u32 {
+  if (w != cur) {
+    ctxSave(serialCtx + <usize>cur * CTX_BYTES);
+    ctxLoad(serialCtx + <usize>w * CTX_BYTES);
+  }
+  return w;
+}
+
+/**
+ * Sharded runs, rows during which an allowance may bind: decides rows
+ * [from, to) of every shard, in trace order, on this one instance, loading
+ * each shard's saved context (contexts at `ctxBase`, CTX_BYTES each; ours is
+ * the one loaded, and is loaded again on return). Before each row every
+ * shard expires what is gone at its time, so each instance's tracked count,
+ * summed over the shards, is exact when the row is decided, and the
+ * allowance (S17) is checked against it: verdicts are those of one engine.
+ * Barrier rows take their (row, quoted-flow shard, own-key shard) from
+ * `barriers`, starting at record `bFrom`; returns the next record.
+ */
+export function processSerial(from: usize, to: usize, nShards: u32, ctxBase: usize, barriers: usize, bFrom: u32): u32 {
+  const own = myShard;
+  let cur = own;
+  serialShards = nShards;
+  serialCtx = ctxBase;
+  ctxSave(ctxBase + <usize>own * CTX_BYTES);
+  let bi = bFrom;
+  for (let r = from; r < to; r++) {
+    const t = load<i64>(bBase + B_TS(bCap) + (r << 3));
+    const owner = <u32>load<u8>(shardCol + r);
+    if (t >= 0) {
+      for (let w: u32 = 0; w < nShards; w++) {
+        if (w == owner) continue;
+        const due = w == cur ? nextDue : load<i64>(ctxBase + <usize>w * CTX_BYTES + CTX_AT_NEXT_DUE);
+        if (t >= due) {
+          cur = switchTo(cur, w);
+          setCurRow(<u32>r);
+          timersStart(t);
+          reclaim(t);
+        }
+      }
+    }
+    if (owner == SHARD_BARRIER) {
+      const rec = barriers + <usize>bi * 12;
+      bi++;
+      cur = switchTo(cur, load<u32>(rec, 4));
+      const bits = relatedBits(r);
+      cur = switchTo(cur, load<u32>(rec, 8));
+      myShard = cur;
+      processRowHint(r, bits);
+    } else {
+      cur = switchTo(cur, owner);
+      myShard = cur;
+      processRows(r, r + 1);
+    }
+  }
+  cur = switchTo(cur, own);
+  myShard = own;
+  ctxSave(ctxBase + <usize>own * CTX_BYTES);
+  serialShards = 0;
+  return bi;
 }

@@ -245,3 +245,27 @@ export function refOf4(p: usize): u32 {
 export function refOf6(p: usize): u32 {
   return <u32>((p - t6) / E6) | REF_V6;
 }
+
+// ---------------------------------------------------------------- context (sharded runs, see context.ts)
+
+export function flowsSave(p: usize): void {
+  store<u32>(p, <u32>t4);
+  store<u32>(p, m4, 4);
+  store<u32>(p, n4, 8);
+  store<u32>(p, lim4, 12);
+  store<u32>(p, <u32>t6, 16);
+  store<u32>(p, m6, 20);
+  store<u32>(p, n6, 24);
+  store<u32>(p, lim6, 28);
+}
+
+export function flowsLoad(p: usize): void {
+  t4 = <usize>load<u32>(p);
+  m4 = load<u32>(p, 4);
+  n4 = load<u32>(p, 8);
+  lim4 = load<u32>(p, 12);
+  t6 = <usize>load<u32>(p, 16);
+  m6 = load<u32>(p, 20);
+  n6 = load<u32>(p, 24);
+  lim6 = load<u32>(p, 28);
+}

@@ -108,3 +108,17 @@ function rebuild(t: i64): void {
   }
   release(old, oldCap * R);
 }
+
+// ---------------------------------------------------------------- context (sharded runs, see context.ts)
+
+export function fragsSave(p: usize): void {
+  store<u32>(p, <u32>tab);
+  store<u32>(p, mask, 4);
+  store<u32>(p, used, 8);
+}
+
+export function fragsLoad(p: usize): void {
+  tab = <usize>load<u32>(p);
+  mask = load<u32>(p, 4);
+  used = load<u32>(p, 8);
+}

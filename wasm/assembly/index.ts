@@ -1,13 +1,13 @@
 // Exports of the conntrack engine module. The host (src/engine/wasm.ts) is
 // the only code that calls these; one call processes a whole batch.
 import { alloc, allocInit, errorCode as allocError, heapTop, release } from './alloc';
-import { ctrGlobal, ctrInst, instCtr, loadBlob as loadConfigBlob } from './config';
-import { CTR_ALLOWANCE } from './layout';
+import { ctrGlobal, ctrInst, loadBlob as loadConfigBlob } from './config';
 import { flowsInit, m4, m6, n4, n6 } from './flows';
 import { fragsInit } from './frags';
 import { setSeed } from './hash';
 import { B_KIND, B_LEN, B_TS, BATCH_BYTES_PER_PACKET, BLOB_MAGIC, BLOB_VERSION, KIND_MALFORMED } from './layout';
-import { assignShards as assign, processRowHint as processHint, processRows, rearmEntries, relatedBits as related, setBatch, setScratch, setShard as shard } from './engine';
+import { CTX_BYTES, ctxLoad, ctxSave, LOG as CTX_LOG } from './context';
+import { assignShards as assign, processSerial as serial, processRowHint as processHint, processRows, rearmEntries, relatedBits as related, setBatch, setScratch, setShard as shard } from './engine';
 import { setFragTimeoutOverride } from './frags';
 import { logClear, logEnable, logLength, logPointer, setCurRow } from './log';
 import { nextDue, reclaim, timersInit, timersStart, timerStats, nodesLive } from './timers';
@@ -156,11 +156,6 @@ export function setShard(col: usize, me: u32): void {
   shard(col, me);
 }
 
-/** Per-instance admission limit for the next rows (the allowance, or this worker's share of it). */
-export function setLimit(inst: u32, limit: i64): void {
-  store<i64>(instCtr(inst, CTR_ALLOWANCE), limit);
-}
-
 /** Expires what is gone at time t, logging expiries at batch row `row`. */
 export function advanceAt(t: i64, row: u32): void {
   setCurRow(row);
@@ -189,7 +184,27 @@ export function processRowHint(row: usize, bits: u32): void {
 }
 
 /** The coordinator: shard of each row (see engine.ts assignShards); `fragTimeoutNs` the longest fragment timeout. */
-export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, fragTimeoutNs: i64): u32 {
+export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, insts: usize, fragTimeoutNs: i64): u32 {
   setFragTimeoutOverride(fragTimeoutNs);
-  return assign(n, nShards, col, barriers);
+  return assign(n, nShards, col, barriers, insts);
+}
+
+/** Saves this instance's shard state at p (CTX_BYTES bytes), or loads it from there. */
+export function saveContext(p: usize): void {
+  ctxSave(p);
+}
+export function loadContext(p: usize): void {
+  ctxLoad(p);
+}
+export function contextBytes(): usize {
+  return CTX_BYTES;
+}
+/** Where a saved context keeps its log: pointer u32, then length u32. */
+export function contextLogOffset(): usize {
+  return CTX_LOG;
+}
+
+/** Decides rows [from, to) of every shard in trace order on this instance (engine.ts processSerial). */
+export function processSerial(from: usize, to: usize, nShards: u32, ctxBase: usize, barriers: usize, bFrom: u32): u32 {
+  return serial(from, to, nShards, ctxBase, barriers, bFrom);
 }

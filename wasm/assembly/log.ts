@@ -55,3 +55,17 @@ export function logLength(): u32 {
 export function logClear(): void {
   logLen = 0;
 }
+
+// ---------------------------------------------------------------- context (sharded runs, see context.ts)
+
+export function logSave(p: usize): void {
+  store<u32>(p, <u32>logPtr);
+  store<u32>(p, logLen, 4);
+  store<u32>(p, logCap, 8);
+}
+
+export function logLoad(p: usize): void {
+  logPtr = <usize>load<u32>(p);
+  logLen = load<u32>(p, 4);
+  logCap = load<u32>(p, 8);
+}

@@ -223,3 +223,36 @@ export function reclaim(t: i64): void {
 export function timerStats(): u64 {
   return (<u64>nodeHigh << 32) | <u64>heapLen;
 }
+
+// ---------------------------------------------------------------- context (sharded runs, see context.ts)
+
+/** Offset of nextDue in a saved timer context (read without loading it). */
+export const CTX_NEXT_DUE: usize = 48;
+
+export function timersSave(p: usize): void {
+  store<u32>(p, <u32>nodes);
+  store<u32>(p, nodeCap, 4);
+  store<u32>(p, nodeFree, 8);
+  store<u32>(p, nodeHigh, 12);
+  store<u32>(p, nodesLive, 16);
+  store<u32>(p, <u32>wheel, 20);
+  store<u32>(p, <u32>heap, 24);
+  store<u32>(p, heapLen, 28);
+  store<u32>(p, heapCap, 32);
+  store<i64>(p, wheelTime, 40);
+  store<i64>(p, nextDue, CTX_NEXT_DUE);
+}
+
+export function timersLoad(p: usize): void {
+  nodes = <usize>load<u32>(p);
+  nodeCap = load<u32>(p, 4);
+  nodeFree = load<u32>(p, 8);
+  nodeHigh = load<u32>(p, 12);
+  nodesLive = load<u32>(p, 16);
+  wheel = <usize>load<u32>(p, 20);
+  heap = <usize>load<u32>(p, 24);
+  heapLen = load<u32>(p, 28);
+  heapCap = load<u32>(p, 32);
+  wheelTime = load<i64>(p, 40);
+  nextDue = load<i64>(p, CTX_NEXT_DUE);
+}
