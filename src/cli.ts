@@ -97,20 +97,21 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
         process.once('SIGINT', onSigint);
         let result;
         try {
+          const onProgress = (packets: number) => {
+            if (progress) {
+              const pr = source.progress();
+              progress.update(packets, pr.read, pr.total);
+            }
+          };
           if (opts.engine === 'reference') {
-            result = await runTrace(cfg, source, { engine: 'reference' });
+            result = await runTrace(cfg, source, { engine: 'reference', signal: abort.signal, onBatch: onProgress });
           } else {
             const { runParallel } = await import('./parallel/coordinator.js');
             result = await runParallel(cfg, source, {
               ...(workers !== undefined ? { workers } : {}),
               ...(series !== undefined ? { seriesSeconds: series } : {}),
               signal: abort.signal,
-              onRound: (packets) => {
-                if (progress) {
-                  const pr = source.progress();
-                  progress.update(packets, pr.read, pr.total);
-                }
-              },
+              onRound: onProgress,
             });
           }
         } finally {

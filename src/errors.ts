@@ -62,3 +62,13 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'object') return 'an object';
   return typeof v;
 }
+
+/** The run was interrupted (Ctrl-C): exit 130, as a shell reports SIGINT. */
+export class Interrupted extends CtreplayError {
+  readonly code = 'CTR_INTERRUPTED';
+  override readonly exitCode = 130;
+  constructor() {
+    super('interrupted');
+    this.name = 'Interrupted';
+  }
+}

@@ -93,7 +93,10 @@ describe('ctreplay replay', () => {
     const tracked = s.points.map((p: { tracked: Record<string, number> }) => p.tracked['scanner-1']);
     expect(Math.max(...tracked)).toBe(scanner.peakTracked);
     for (const p of s.points) expect(p.available['scanner-1']).toBe(200 - p.tracked['scanner-1']);
-    const drops = s.points.reduce((a: number, p: { drops: Record<string, number> }) => a + p.drops['scanner-1'], 0);
+    const drops = s.points.reduce(
+      (a: number, p: { drops: Record<string, number> }) => a + (p.drops['scanner-1'] ?? 0),
+      0,
+    );
     expect(drops).toBe(scanner.conntrackAllowanceExceeded);
   });
 

@@ -34,7 +34,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { ResolvedConfig } from '../config/types.js';
 import { emptyCounters, VERDICT_SLOTS } from '../engine/counters.js';
 import { newEngineMemory, wasmModule, WasmEngine } from '../engine/wasm.js';
-import { CtreplayError } from '../errors.js';
+import { CtreplayError, Interrupted } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { LatencyRecorder } from '../report/latency.js';
 import { VerdictDigest } from '../replay/digest.js';
@@ -50,16 +50,6 @@ export class WorkerFailure extends CtreplayError {
   constructor(message: string) {
     super(message);
     this.name = 'WorkerFailure';
-  }
-}
-
-/** The run was interrupted (Ctrl-C). */
-export class Interrupted extends CtreplayError {
-  readonly code = 'CTR_INTERRUPTED';
-  override readonly exitCode = 130;
-  constructor() {
-    super('interrupted');
-    this.name = 'Interrupted';
   }
 }
 
@@ -150,25 +140,28 @@ export async function runParallel(
   const filename = opts.workerFile ?? join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
   // A worker thread that dies outside a task would be replaced by a fresh one
   // with empty tables: remember it, and end the run at the next task.
+  // Every task waits on this too, so none waits for a replacement thread.
   let lost: WorkerFailure | null = null;
+  let onLost: (e: WorkerFailure) => void = () => undefined;
+  const lostPromise = new Promise<never>((_, reject) => (onLost = reject));
+  lostPromise.catch(() => undefined);
   const pools = Array.from({ length: N }, (_, shard) => {
     const init: WorkerInit = { module, memory, config: cfg, shard, shards: N, seed, contexts };
     const pool = new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData: init });
     pool.on('error', (e: unknown) => {
       lost ??= new WorkerFailure(`worker ${shard} failed: ${(e as Error)?.message ?? String(e)}`);
+      onLost(lost);
     });
     return pool;
   });
   const run = async <R>(w: number, task: WorkerTask): Promise<R> => {
     if (lost) throw lost;
-    let r: R;
     try {
-      r = (await pools[w]!.run(task)) as R;
+      return (await Promise.race([pools[w]!.run(task), lostPromise])) as R;
     } catch (e) {
+      if (e instanceof WorkerFailure) throw e;
       throw new WorkerFailure(`worker ${w} failed: ${(e as Error)?.message ?? String(e)}`);
     }
-    if (lost) throw lost;
-    return r;
   };
 
   const series = new Series(opts.seriesSeconds ?? 1, opts.seriesSeconds !== undefined, cfg.instances.length);

@@ -11,6 +11,7 @@ import { LatencyRecorder, type LatencySummary } from '../report/latency.js';
 import type { TraceReader } from '../trace/reader.js';
 import type { TraceStats } from './clock.js';
 import { VerdictDigest } from './digest.js';
+import { Interrupted } from '../errors.js';
 
 export type { EngineName } from '../engine/engines.js';
 
@@ -20,6 +21,10 @@ export interface RunOptions {
   /** Keep every packet's outcome byte (for `check` and differential tests). */
   readonly keepOutcomes?: boolean;
   readonly wasm?: WasmEngineOptions;
+  /** Stops the run between batches (Ctrl-C). */
+  readonly signal?: AbortSignal;
+  /** Called after each batch with the packets so far. */
+  readonly onBatch?: (packets: number) => void;
 }
 
 /** Everything a report is made from. */
@@ -44,7 +49,15 @@ export async function runTrace(cfg: ResolvedConfig, reader: TraceReader, opts: R
   let outcomes: Uint8Array | null = opts.keepOutcomes ? new Uint8Array(4096) : null;
   let kept = 0;
 
+  let packets = 0;
+  let lastYield = Date.now();
   for (;;) {
+    if (opts.signal && Date.now() - lastYield > 50) {
+      // A file read synchronously never leaves the loop: let a signal (Ctrl-C) be delivered.
+      await new Promise((r) => setImmediate(r));
+      lastYield = Date.now();
+    }
+    if (opts.signal?.aborted) throw new Interrupted();
     const fill = await reader.next(engine.batch());
     if (fill === 0) break;
     const t0 = process.hrtime.bigint();
@@ -61,6 +74,8 @@ export async function runTrace(cfg: ResolvedConfig, reader: TraceReader, opts: R
       outcomes.set(out, kept);
       kept += fill;
     }
+    packets += fill;
+    opts.onBatch?.(packets);
   }
   const counters = engine.finish();
   const wallSeconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -22,7 +22,7 @@
  *   capIf     uint16           capture interface (pcapng interface id)
  * Schema metadata: ctreplay.trace = "1".
  */
-import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import * as A from 'apache-arrow';
 import { TraceError } from '../errors.js';
 import { ArrowDamage, decodeFooter, decodeMessage, type ArrowMessage, type FileBlock } from './arrow-ipc.js';
@@ -81,18 +81,12 @@ function column(b: PacketBatch, name: string): Typed {
 /** Writes batches of packets as an Arrow IPC file (or stream), one record batch per call. */
 export class ArrowTraceWriter {
   private readonly schema = traceSchema();
+  private readonly fd: number;
   private readonly writer: A.RecordBatchWriter;
-  private readonly out: ReturnType<typeof createWriteStream>;
-  private readonly finished: Promise<void>;
 
   constructor(file: string, format: 'file' | 'stream' = 'file') {
-    this.writer = format === 'file' ? new A.RecordBatchFileWriter() : new A.RecordBatchStreamWriter();
-    this.out = createWriteStream(file);
-    this.finished = new Promise((resolve, reject) => {
-      this.out.on('finish', resolve);
-      this.out.on('error', reject);
-    });
-    this.writer.pipe(this.out);
+    this.fd = openSync(file, 'w');
+    this.writer = format === 'file' ? new SyncFileWriter(this.fd) : new SyncStreamWriter(this.fd);
   }
 
   /** Writes rows [0, n) of the batch (copied: the batch may be reused). */
@@ -112,8 +106,44 @@ export class ArrowTraceWriter {
 
   /** Finishes the file. */
   async close(): Promise<void> {
+    // An empty trace still gets its schema (and footer).
+    if (!(this.writer as unknown as { _started: boolean })._started) this.writer.reset(undefined, this.schema);
     this.writer.finish();
-    await this.finished;
+    closeSync(this.fd);
+  }
+}
+
+/**
+ * apache-arrow's writers queue their bytes until the event loop drains them
+ * into a stream: a producer that never yields (generate, convert of a file
+ * read synchronously) would hold the whole trace in memory. These write each
+ * chunk to the file as it is made, so memory stays at one record batch.
+ */
+function writeChunk(fd: number, chunk: unknown): number {
+  const v = chunk as ArrayBufferView;
+  const bytes = new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  let done = 0;
+  while (done < bytes.byteLength) done += writeSync(fd, bytes, done);
+  return bytes.byteLength;
+}
+
+class SyncFileWriter extends A.RecordBatchFileWriter {
+  constructor(private readonly fd: number) {
+    super();
+  }
+  protected override _write(chunk: Parameters<A.RecordBatchWriter['_write']>[0]): this {
+    if (this._started) this._position += writeChunk(this.fd, chunk);
+    return this;
+  }
+}
+
+class SyncStreamWriter extends A.RecordBatchStreamWriter {
+  constructor(private readonly fd: number) {
+    super();
+  }
+  protected override _write(chunk: Parameters<A.RecordBatchWriter['_write']>[0]): this {
+    if (this._started) this._position += writeChunk(this.fd, chunk);
+    return this;
   }
 }
 
