@@ -120,6 +120,15 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
           await source.close();
         }
         for (const w of source.warnings) io.stderr(`ctreplay: warning: ${w}\n`);
+        if (process.env['CTREPLAY_PROFILE'] && 'profile' in result) {
+          const p = (result as import('./parallel/coordinator.js').ParallelResult).profile;
+          const f = (ms: number) => `${ms.toFixed(0)} ms`;
+          io.stderr(
+            `ctreplay: profile: wall ${f(result.wallSeconds * 1000)}; coordinator read ${f(p.read)}, clock+shards ${f(p.clockAndShards)}, ` +
+              `merge ${f(p.merge)}, digest ${f(p.digest)}, waiting for workers ${f(p.waitWorkers)}; ` +
+              `workers ${p.workers.map(f).join(', ')}\n`,
+          );
+        }
         const report = buildReport(cfg, result, { file: trace, format: source.format });
         const text =
           opts.format === 'json'

@@ -46,7 +46,7 @@ export interface Exports {
   batchOffset(k: number, c: number): number;
   layoutConstant(k: number): number;
   useBatch(ptr: number, capacity: number): void;
-  setShard(col: number, me: number): void;
+  setShard(col: number, me: number, hashes: number): void;
   advanceAt(t: bigint, row: number): void;
   enableLog(): void;
   logPtr(): number;
@@ -54,7 +54,16 @@ export interface Exports {
   resetLog(): void;
   relatedBits(row: number): number;
   processRowHint(row: number, bits: number): void;
-  assignShards(n: number, nShards: number, col: number, barriers: number, insts: number, fragTimeoutNs: bigint): number;
+  assignShards(
+    n: number,
+    nShards: number,
+    col: number,
+    barriers: number,
+    hashes: number,
+    cut: number,
+    fragTimeoutNs: bigint,
+  ): number;
+  rowInstances(from: number, to: number, insts: number): void;
   saveContext(p: number): void;
   loadContext(p: number): void;
   contextBytes(): number;

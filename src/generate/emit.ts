@@ -22,7 +22,7 @@ interface Scheduled {
 
 /** Writes rows and flushes full batches. */
 export class Emitter {
-  readonly batch = new PacketBatch(8192);
+  readonly batch = new PacketBatch(65536);
   private n = 0;
   /** Packets emitted so far. */
   count = 0;

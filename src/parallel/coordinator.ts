@@ -1,6 +1,9 @@
 /**
- * Parallel replay: one coordinator, one worker thread per shard (a
+ * Parallel replay: one shard per worker; shard 0 runs on the coordinator's
+ * own thread, every other shard in a worker thread of its own (a
  * single-thread piscina pool each, so a shard always meets the same engine).
+ * Shard 0 gets a smaller part of the flows, since its thread also reads and
+ * shards the trace: on two cores, two threads do all the work.
  *
  * Rounds, in trace order: the reader fills a batch slot in the shared engine
  * memory; the coordinator's own engine instance applies the S21 clock and
@@ -16,7 +19,7 @@
  * any instance reach its allowance: it has at most as many rows evaluated at
  * each instance as the instance has room left (admissions ≤ rows), so every
  * admission a worker makes is one a single engine makes, and nothing is
- * dropped. The other rows are decided serially, in trace order, by worker 0
+ * dropped. The other rows are decided serially, in trace order, by shard 0
  * with every shard's state (engine.ts processSerial), against the exact count
  * over all shards. Verdicts, counters and digest are therefore those of one
  * engine for any number of workers; saturating traces run at the speed of
@@ -43,6 +46,7 @@ import { BATCH_BYTES_PER_PACKET, PacketBatch } from '../trace/batch.js';
 import type { TraceReader } from '../trace/reader.js';
 import { LogMerger, Series, type Log, type SeriesPoint } from './merge.js';
 import type { FinishResult, SlotRef, StepResult, WorkerInit, WorkerTask } from './protocol.js';
+import { ShardRunner } from './shard.js';
 
 /** A worker failed: the run ends (exit 2) with its message. */
 export class WorkerFailure extends CtreplayError {
@@ -69,6 +73,8 @@ export interface ParallelOptions {
   readonly signal?: AbortSignal;
   /** The worker module (tests substitute one that fails). */
   readonly workerFile?: string;
+  /** Shard 0's part of the flows (it shares its thread with reading); default 1 / (2 · workers − 1). */
+  readonly mainShare?: number;
 }
 
 /** A parallel run's result: a RunResult plus the series and how many rows were decided serially. */
@@ -77,12 +83,29 @@ export interface ParallelResult extends RunResult {
   /** Rows decided serially because an allowance could bind during them. */
   readonly serialRows: number;
   readonly rounds: number;
+  /** Where the time went (ms): the coordinator's own work, its waits, and each worker's engine time. */
+  readonly profile: RunProfile;
+}
+
+/** Milliseconds per activity of a parallel run. */
+export interface RunProfile {
+  /** Coordinator: reading batches, S21 clock + shard assignment, waiting for workers, merging logs, digest. */
+  read: number;
+  clockAndShards: number;
+  waitWorkers: number;
+  merge: number;
+  digest: number;
+  /** Per worker: time inside the engine (segment, serial and barrier tasks). */
+  workers: number[];
 }
 
 interface Slot extends SlotRef {
-  /** Per row: the instances it is evaluated at (first + 1 | second + 1 << 16). */
+  /** Per row, when an allowance may bind: the instances it is evaluated at (first + 1 | second + 1 << 16). */
   readonly insts: number;
 }
+
+/** Batch slots: rounds in flight at once (reading, queued, being decided), so no thread waits on another. */
+const SLOTS = 3;
 
 /** Fewest rows worth a parallel step (a task round trip costs 20–45 µs); serial steps are at most SERIAL_ROWS. */
 const MIN_PARALLEL_ROWS = 4096;
@@ -119,11 +142,11 @@ export async function runParallel(
   const x = coordinator.exports;
   const fragTimeout = longestFragmentTimeout(cfg);
 
-  const slots: Slot[] = [0, 1].map(() => {
-    const bytes = B * BATCH_BYTES_PER_PACKET + B + 12 * B + 4 * B;
+  const slots: Slot[] = Array.from({ length: SLOTS }, () => {
+    const bytes = B * BATCH_BYTES_PER_PACKET + B + 12 * B + 4 * B + 4 * B;
     const ptr = x.allocBlob(Math.ceil(bytes / 4));
     const col = ptr + B * BATCH_BYTES_PER_PACKET;
-    return { ptr, capacity: B, col, barriers: col + B, insts: col + 13 * B };
+    return { ptr, capacity: B, col, barriers: col + B, hashes: col + 13 * B, insts: col + 17 * B };
   });
   const contexts = x.allocBlob((N * x.contextBytes()) / 4);
   const views = new Map<number, { buffer: ArrayBuffer; batch: PacketBatch }>();
@@ -137,6 +160,9 @@ export async function runParallel(
     return v.batch;
   };
 
+  const local = new ShardRunner({ module, memory, config: cfg, shard: 0, shards: N, seed, contexts });
+  const mainShare = N === 1 ? 1 : Math.min(1, Math.max(0, opts.mainShare ?? 1 / (2 * N - 1)));
+  const cut = Math.min(0xffffffff, Math.floor(mainShare * 2 ** 32));
   const filename = opts.workerFile ?? join(packageRoot(), 'dist', 'src', 'parallel', 'worker.js');
   // A worker thread that dies outside a task would be replaced by a fresh one
   // with empty tables: remember it, and end the run at the next task.
@@ -146,22 +172,50 @@ export async function runParallel(
   const lostPromise = new Promise<never>((_, reject) => (onLost = reject));
   lostPromise.catch(() => undefined);
   const pools = Array.from({ length: N }, (_, shard) => {
+    if (shard === 0) return null;
     const init: WorkerInit = { module, memory, config: cfg, shard, shards: N, seed, contexts };
-    const pool = new Piscina({ filename, minThreads: 1, maxThreads: 1, idleTimeout: Infinity, workerData: init });
+    // Several tasks in the thread at once: the next one is there when one ends, even while this thread is busy.
+    const pool = new Piscina({
+      filename,
+      minThreads: 1,
+      maxThreads: 1,
+      concurrentTasksPerWorker: SLOTS + 1,
+      idleTimeout: Infinity,
+      workerData: init,
+    });
     pool.on('error', (e: unknown) => {
       lost ??= new WorkerFailure(`worker ${shard} failed: ${(e as Error)?.message ?? String(e)}`);
       onLost(lost);
     });
     return pool;
   });
+  /** Runs a task of shard w: shard 0 here and now, the others in their threads. */
   const run = async <R>(w: number, task: WorkerTask): Promise<R> => {
     if (lost) throw lost;
+    if (w === 0) {
+      try {
+        return local.run(task) as R;
+      } catch (e) {
+        lost ??= new WorkerFailure(`shard 0 failed: ${(e as Error)?.message ?? String(e)}`);
+        onLost(lost);
+        throw lost;
+      }
+    }
     try {
       return (await Promise.race([pools[w]!.run(task), lostPromise])) as R;
     } catch (e) {
-      if (e instanceof WorkerFailure) throw e;
-      throw new WorkerFailure(`worker ${w} failed: ${(e as Error)?.message ?? String(e)}`);
+      // One failure ends every task in flight (a replacement thread would never answer them).
+      lost ??=
+        e instanceof WorkerFailure ? e : new WorkerFailure(`worker ${w} failed: ${(e as Error)?.message ?? String(e)}`);
+      onLost(lost);
+      throw lost;
     }
+  };
+  /** Runs a task on every shard: the worker threads' first, then shard 0's while they work. */
+  const runAll = async <R>(taskOf: (w: number) => WorkerTask): Promise<R[]> => {
+    const remote = pools.map((_, w) => (w === 0 ? null : run<R>(w, taskOf(w))));
+    const first = run<R>(0, taskOf(0));
+    return Promise.all([first, ...remote.slice(1)]) as Promise<R[]>;
   };
 
   const series = new Series(opts.seriesSeconds ?? 1, opts.seriesSeconds !== undefined, cfg.instances.length);
@@ -169,25 +223,33 @@ export async function runParallel(
   const allowances = cfg.instances.map((i) => i.allowance);
   const limited = N > 1 && allowances.some((a) => a !== null);
   const digest = new VerdictDigest();
+  const profile: RunProfile = {
+    read: 0,
+    clockAndShards: 0,
+    waitWorkers: 0,
+    merge: 0,
+    digest: 0,
+    workers: new Array<number>(N).fill(0),
+  };
+  const ms = () => Number(process.hrtime.bigint()) / 1e6;
+  const busy = (w: number, r: StepResult) => (profile.workers[w]! += r.ns / 1e6);
   let rounds = 0;
   let packets = 0;
   let serialRows = 0;
 
-  const logsOf = (results: ReadonlyArray<StepResult | null>): Array<Log | null> =>
-    results.map((r) =>
-      r === null || r.logLen === 0
-        ? null
-        : { words: new Uint32Array(memory.buffer, r.logPtr, 2 * r.logLen), len: r.logLen },
-    );
+  const asLog = (words: Uint32Array | null | undefined): Log | null =>
+    words ? { words, len: words.length / 2 } : null;
+  const logsOf = (results: ReadonlyArray<StepResult | null>): Array<Log | null> => results.map((r) => asLog(r?.log));
 
   /**
    * The end of the longest stretch from row p on that no instance can fill:
    * rows evaluated at each instance ≤ its room left (merged counts are exact
    * at p). Every admission needs a row, so none in it finds the allowance full.
    */
-  const safeEnd = (slot: Slot, p: number, n: number): number => {
+  const safeEnd = (slot: Slot, p: number, n: number, instances: () => void): number => {
     const room = allowances.map((a, i) => (a === null ? Infinity : a - merger.alive[i]!));
     if (room.every((r) => r >= n - p)) return n;
+    instances();
     const insts = new Uint32Array(memory.buffer, slot.insts, n);
     for (let r = p; r < n; r++) {
       const w = insts[r]!;
@@ -199,94 +261,176 @@ export async function runParallel(
     return n;
   };
 
-  /** Decides one filled, clocked and sharded slot of n rows. */
+  const timeOfIn = (slot: Slot) => (row: number) => {
+    const w = slotBatch(slot).tsWords;
+    return w[2 * row + 1]! * 4.294967296 + w[2 * row]! / 1e9;
+  };
+  const mergeTimed = (logs: Array<Log | null>, timeOf: (row: number) => number) => {
+    const t0 = ms();
+    merger.merge(logs, timeOf);
+    profile.merge += ms() - t0;
+  };
+  /** After a round is decided and merged: series point, digest, progress. */
+  const endRound = (slot: Slot, n: number) => {
+    const timeOf = timeOfIn(slot);
+    const tEnd = timeOf(n - 1);
+    for (let i = 0; i < cfg.instances.length; i++) series.tracked(tEnd, i, merger.alive[i]!);
+    const t0 = ms();
+    digest.pushAll(slotBatch(slot).out.subarray(0, n));
+    profile.digest += ms() - t0;
+    packets += n;
+    rounds++;
+    opts.onRound?.(packets);
+  };
+
+  /**
+   * A round that can be decided in one parallel step whatever the rounds
+   * still in flight do: no barrier rows, and no instance can fill. Its tasks
+   * are queued behind the previous round's, so workers never wait for the
+   * coordinator to merge; only the merges are in order.
+   */
+  const dispatchRound = (slot: Slot, n: number, previous: Promise<void> | null): Promise<void> => {
+    const timeOf = timeOfIn(slot);
+    if (slotBatch(slot).ts[0]! >= 0n) series.touch(timeOf(0));
+    const remote = pools.map((_, w) =>
+      w === 0 ? null : run<StepResult>(w, { kind: 'segment', slot, from: 0, to: n }),
+    );
+    let first: StepResult;
+    try {
+      first = local.run({ kind: 'segment', slot, from: 0, to: n }) as StepResult;
+    } catch (e) {
+      lost ??= new WorkerFailure(`shard 0 failed: ${(e as Error)?.message ?? String(e)}`);
+      onLost(lost);
+      return Promise.reject(lost);
+    }
+    return (async () => {
+      const results = [first, ...(await Promise.all(remote.slice(1)))] as StepResult[];
+      if (previous) await previous;
+      results.forEach((r, w) => busy(w, r));
+      mergeTimed(logsOf(results), timeOf);
+      endRound(slot, n);
+    })();
+  };
+
+  /** Decides one round step by step: barrier rows, and stretches where an allowance may bind decided serially. */
   const runRound = async (
     slot: Slot,
     n: number,
     barriers: ReadonlyArray<readonly [row: number, sF: number, sE: number]>,
   ) => {
     const b = slotBatch(slot);
-    const timeOf = (row: number) => {
-      const w = slotBatch(slot).tsWords;
-      return w[2 * row + 1]! * 4.294967296 + w[2 * row]! / 1e9;
-    };
+    const timeOf = timeOfIn(slot);
     // The series spans the trace, quiet stretches included.
     if (b.ts[0]! >= 0n) series.touch(timeOf(0));
     let bi = 0;
     /** Rows [from, to) in parallel, each worker its shard; barrier rows one by one. */
     const parallel = async (from: number, to: number) => {
       const segment = async (a: number, z: number) => {
-        const results = await Promise.all(
-          pools.map((_, w) => run<StepResult>(w, { kind: 'segment', slot, from: a, to: z })),
-        );
-        merger.merge(logsOf(results), timeOf);
+        const results = await runAll<StepResult>(() => ({ kind: 'segment', slot, from: a, to: z }));
+        results.forEach((r, w) => busy(w, r));
+        mergeTimed(logsOf(results), timeOf);
       };
       while (bi < barriers.length && barriers[bi]![0] < to) {
         const [row, sF, sE] = barriers[bi++]!;
         if (row > from) await segment(from, row);
-        const prepared = await Promise.all(
-          pools.map((_, w) => run<StepResult>(w, { kind: 'prepare', slot, row, answer: w === sF })),
-        );
-        merger.merge(logsOf(prepared), timeOf);
+        const prepared = await runAll<StepResult>((w) => ({ kind: 'prepare', slot, row, answer: w === sF }));
+        mergeTimed(logsOf(prepared), timeOf);
         const decided = await run<StepResult>(sE, { kind: 'decide', slot, row, bits: prepared[sF]!.bits });
-        merger.merge(logsOf(pools.map((_, w) => (w === sE ? decided : null))), timeOf);
+        mergeTimed(logsOf(pools.map((_, w) => (w === sE ? decided : null))), timeOf);
         from = row + 1;
       }
       if (from < to) await segment(from, to);
     };
+    let instancesKnown = false;
+    const instances = () => {
+      if (instancesKnown) return;
+      x.useBatch(slot.ptr, B);
+      x.rowInstances(0, n, slot.insts);
+      instancesKnown = true;
+    };
     let p = 0;
     while (p < n) {
-      const k = limited ? safeEnd(slot, p, n) : n;
+      const k = limited ? safeEnd(slot, p, n, instances) : n;
       if (k === n || k - p >= MIN_PARALLEL_ROWS) {
         await parallel(p, k);
         p = k;
       } else {
         const e = Math.min(n, p + SERIAL_ROWS);
         const r = await run<StepResult>(0, { kind: 'serial', slot, from: p, to: e, bFrom: bi });
-        merger.merge(
-          r.logs!.map((l) =>
-            l.len === 0 ? null : { words: new Uint32Array(memory.buffer, l.ptr, 2 * l.len), len: l.len },
-          ),
-          timeOf,
-        );
+        busy(0, r);
+        mergeTimed(r.logs!.map(asLog), timeOf);
         bi = r.nextBarrier!;
         serialRows += e - p;
         p = e;
       }
     }
-    const tEnd = timeOf(n - 1);
-    for (let i = 0; i < cfg.instances.length; i++) series.tracked(tEnd, i, merger.alive[i]!);
-    digest.pushAll(b.out.subarray(0, n));
-    packets += n;
-    rounds++;
-    opts.onRound?.(packets);
+    endRound(slot, n);
   };
 
-  let pending: Promise<void> | null = null;
+  /** Rows dispatched but not merged yet: with the merged counts, a bound on what is tracked. */
+  let unmerged = 0;
+  const fitsEverywhere = (n: number) =>
+    !limited || allowances.every((a, i) => a === null || merger.alive[i]! + unmerged + n <= a);
+
+  // Rounds in flight, by slot; `last` is the latest.
+  const inFlight: Array<Promise<void> | null> = slots.map(() => null);
+  let last: Promise<void> | null = null;
+  let lastQueued = false;
   try {
     // Every worker has saved its context before any serial step can load it.
-    await Promise.all(pools.map((_, w) => run<StepResult>(w, { kind: 'ready' })));
-    for (let k = 0; ; k ^= 1) {
+    await runAll<StepResult>(() => ({ kind: 'ready' }));
+    for (let k = 0; ; k = (k + 1) % SLOTS) {
       if (opts.signal?.aborted) throw new Interrupted();
       const slot = slots[k]!;
+      // The slot's previous round must be done before it is read into.
+      const before = inFlight[k];
+      if (before) {
+        const t = ms();
+        await before;
+        profile.waitWorkers += ms() - t;
+        inFlight[k] = null;
+      }
+      const t0 = ms();
       const n = await reader.next(slotBatch(slot));
+      const t1 = ms();
+      profile.read += t1 - t0;
       if (n === 0) break;
       x.useBatch(slot.ptr, B);
       x.clock(n);
-      const nb = x.assignShards(n, N, slot.col, slot.barriers, slot.insts, fragTimeout);
+      const nb = x.assignShards(n, N, slot.col, slot.barriers, slot.hashes, cut, fragTimeout);
       const words = new Uint32Array(memory.buffer, slot.barriers, 3 * nb);
       const barriers: Array<readonly [number, number, number]> = [];
       for (let i = 0; i < nb; i++) barriers.push([words[3 * i]!, words[3 * i + 1]!, words[3 * i + 2]!]);
-      if (pending) await pending;
-      pending = runRound(slot, n, barriers);
+      const t2 = ms();
+      profile.clockAndShards += t2 - t1;
+      let current: Promise<void>;
+      // A step-by-step round sends tasks until it ends: nothing may be queued behind them.
+      if (last && !lastQueued) await last;
+      const queued = nb === 0 && fitsEverywhere(n);
+      if (queued) {
+        unmerged += n;
+        const rows = n;
+        current = dispatchRound(slot, n, last).then(() => {
+          unmerged -= rows;
+        });
+      } else {
+        // Step by step, on merged counts: everything before it first.
+        if (last) await last;
+        profile.waitWorkers += ms() - t2;
+        current = runRound(slot, n, barriers);
+      }
+      lastQueued = queued;
+      current.catch(() => undefined);
+      inFlight[k] = current;
+      last = current;
     }
-    if (pending) await pending;
-    pending = null;
+    // Merges are in order: the last round's end is everyone's.
+    if (last) await last;
+    last = null;
+    inFlight.fill(null);
 
     const now = x.clockNow();
-    const finals = await Promise.all(
-      pools.map((_, w) => run<FinishResult>(w, { kind: 'finish', t: now >= 0n ? now : null })),
-    );
+    const finals = await runAll<FinishResult>(() => ({ kind: 'finish', t: now >= 0n ? now : null }));
     const counters = emptyCounters(cfg.instances.length);
     const latency = new LatencyRecorder();
     for (const f of finals) {
@@ -315,9 +459,10 @@ export async function runParallel(
       series: series.points(),
       serialRows,
       rounds,
+      profile,
     };
   } finally {
-    if (pending) await pending.catch(() => undefined);
-    await Promise.all(pools.map((p) => p.destroy()));
+    for (const p of inFlight) await p?.catch(() => undefined);
+    await Promise.all(pools.map((p) => p?.destroy()));
   }
 }

@@ -41,7 +41,22 @@ export class Series {
     private readonly instances: number,
   ) {}
 
+  /** The bucket of the last lookup and its time range (most lookups fall in it). */
+  private hit: { tracked: number[]; end: number[]; drops: number[] } | null = null;
+  private hitFrom = 0;
+  private hitTo = -1;
+
   private bucket(t: number): { tracked: number[]; end: number[]; drops: number[] } {
+    if (t >= this.hitFrom && t < this.hitTo) return this.hit!;
+    const b = this.lookup(t);
+    const k = Math.floor(t / this.interval);
+    this.hit = b;
+    this.hitFrom = k * this.interval;
+    this.hitTo = (k + 1) * this.interval;
+    return b;
+  }
+
+  private lookup(t: number): { tracked: number[]; end: number[]; drops: number[] } {
     let k = Math.floor(t / this.interval);
     if (!this.fixed && this.buckets.size > 0 && Math.max(this.last, k) - Math.min(this.first, k) > Series.MAX_POINTS) {
       this.coarsen();
@@ -62,6 +77,8 @@ export class Series {
   }
 
   private coarsen(): void {
+    this.hit = null;
+    this.hitTo = -1;
     const old = [...this.buckets.entries()];
     this.buckets.clear();
     this.interval *= 2;

@@ -26,6 +26,8 @@ export interface SlotRef {
   readonly col: number;
   /** The barrier records (row, quoted-flow shard, own-key shard: u32 each). */
   readonly barriers: number;
+  /** The flow hash of each whole IPv4 TCP/UDP row (u32), computed by the coordinator. */
+  readonly hashes: number;
 }
 
 /** A worker task. */
@@ -51,11 +53,10 @@ export type WorkerTask =
 
 /** What a segment, serial, prepare or decide task returns. */
 export interface StepResult {
-  /** The change log written during the task (records of 8 bytes at `logPtr` in the shared memory). */
-  readonly logPtr: number;
-  readonly logLen: number;
+  /** A copy of the change log written during the task (records of 8 bytes: two words each), or null if empty. */
+  readonly log: Uint32Array | null;
   /** serial: every shard's log, by shard. */
-  readonly logs?: ReadonlyArray<{ readonly ptr: number; readonly len: number }>;
+  readonly logs?: ReadonlyArray<Uint32Array | null>;
   /** serial: the next barrier record. */
   readonly nextBarrier?: number;
   /** Rows of this worker decided, and the time it took (for the latency histogram). */

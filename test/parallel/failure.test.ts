@@ -59,7 +59,8 @@ describe('an aborted run stops between rounds', () => {
       },
     });
     await expect(run).rejects.toThrow(Interrupted);
-    expect(rounds).toBeLessThanOrEqual(4);
+    // The rounds already in flight (at most two) still finish.
+    expect(rounds).toBeLessThanOrEqual(5);
     expect(new Interrupted().exitCode).toBe(130);
 
     const ac2 = new AbortController();

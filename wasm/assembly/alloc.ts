@@ -2,7 +2,8 @@
 // instances (one per worker thread, plus the coordinator's): they share one
 // bump pointer, updated atomically, at the start of the heap; each instance
 // keeps its own free list for regions it released. Nothing is allocated per
-// packet; tables grow by doubling, rarely.
+// packet; tables grow by doubling, rarely. Regions are whole cache lines
+// (64 bytes), so instances on different threads never write the same line.
 
 export let errorCode: i32 = 0; // 1 = out of memory
 const FREE_SLOTS: i32 = 64;
@@ -12,7 +13,7 @@ let freeCount: i32 = 0;
 /** Address of the shared bump pointer (u32): the first word of the heap. */
 // @ts-ignore: decorator
 @inline function bumpAt(): usize {
-  return (__heap_base + 15) & ~<usize>15;
+  return (__heap_base + 63) & ~<usize>63;
 }
 
 function ensure(end: usize): void {
@@ -33,9 +34,9 @@ export function allocInit(): void {
   freeList = alloc(<usize>FREE_SLOTS * 8);
 }
 
-/** Allocates `size` bytes, 16-aligned, zeroed. */
+/** Allocates `size` bytes, 64-aligned, zeroed. */
 export function alloc(size: usize): usize {
-  size = (size + 15) & ~<usize>15;
+  size = (size + 63) & ~<usize>63;
   for (let i = 0; i < freeCount; i++) {
     const e = freeList + (<usize>i << 3);
     const s = <usize>load<u32>(e, 4);
@@ -66,7 +67,7 @@ export function alloc(size: usize): usize {
 /** Returns a region to this instance's free list (dropped if the list is full). */
 export function release(p: usize, size: usize): void {
   if (p == 0) return;
-  size = (size + 15) & ~<usize>15;
+  size = (size + 63) & ~<usize>63;
   if (freeCount == FREE_SLOTS) return;
   const e = freeList + (<usize>freeCount << 3);
   store<u32>(e, <u32>p);

@@ -14,6 +14,7 @@ import {
 } from './layout';
 import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifCounters, ifInstance, ifTimeout, ifWord, instCtr, route4, route6 } from './config';
 import { keyHash4, keyHash6, mix64, symHash4, symHash6 } from './hash';
+import { alloc, release } from './alloc';
 import { CTX_AT_CTR_INST, CTX_AT_NEXT_DUE, CTX_BYTES, ctxLoad, ctxSave } from './context';
 import { E4, E6, find4, find6, insert4, insert6, refOf4, refOf6, t4, t6, m4, m6 } from './flows';
 import { nextDue, reclaim, timerEarlier, timerNew, timersStart } from './timers';
@@ -71,9 +72,13 @@ let serialCtx: usize = 0;
 /** Which evaluation of the row is being decided: 0 (the first interface), 1 (the receiver's ingress). */
 let evalIndex: u32 = 0;
 
-export function setShard(col: usize, me: u32): void {
+/** Sharded runs: the symmetric hash of each IPv4 TCP/UDP whole packet, computed by the coordinator (0 = none). */
+let hashCol: usize = 0;
+
+export function setShard(col: usize, me: u32, hashes: usize): void {
   shardCol = col;
   myShard = me;
+  hashCol = hashes;
 }
 
 /** The hash of the packet's first key, computed ahead in the interleaved stage (one use). */
@@ -528,9 +533,14 @@ export function setScratch(p: usize): void {
   if (load<u8>(b + B_KIND(c) + i) != KIND_V4 || load<u8>(b + B_FRAGFLAGS(c) + i) != 0) return 0;
   const proto = <u32>load<u8>(b + B_PROTO(c) + i);
   if (!hasPorts(proto)) return 0;
-  const x = (<u64>load<u32>(b + B_SRC(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_SPORT(c) + (i << 1));
-  const y = (<u64>load<u32>(b + B_DST(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_DPORT(c) + (i << 1));
-  const h = symHash4(x, y, <u64>proto);
+  let h: u32;
+  if (hashCol != 0) {
+    h = load<u32>(hashCol + (i << 2));
+  } else {
+    const x = (<u64>load<u32>(b + B_SRC(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_SPORT(c) + (i << 1));
+    const y = (<u64>load<u32>(b + B_DST(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_DPORT(c) + (i << 1));
+    h = symHash4(x, y, <u64>proto);
+  }
   touchSink += <u32>load<u8>(t4 + (<usize>(h & m4) << 5));
   return h;
 }
@@ -539,116 +549,192 @@ export function setScratch(p: usize): void {
  * Processes rows [from, to) of the batch; writes each outcome byte. With a
  * large table, in chunks: stage A hashes every row and touches its table
  * slot, so a chunk's cache misses are in flight together; stage B then
- * decides each row in order, exactly as without chunks.
+ * decides each row in order, exactly as without chunks. In a sharded run
+ * (a shard column is set), only this shard's rows: see processOwnRows.
  */
 export function processRows(from: usize, to: usize): void {
+  if (shardCol != 0) {
+    processOwnRows(from, to);
+    return;
+  }
   const c = bCap;
   const b = bBase;
   const interleave = (<usize>m4 + 1) * E4 > INTERLEAVE_BYTES;
   for (let base = from; base < to; base += CHUNK) {
     const end = min(base + CHUNK, to);
     if (interleave) {
-      for (let i = base; i < end; i++) store<u32>(scratch + ((i - base) << 2), shardCol != 0 && load<u8>(shardCol + i) != myShard ? 0 : stageA(b, c, i));
+      for (let i = base; i < end; i++) store<u32>(scratch + ((i - base) << 2), stageA(b, c, i));
     }
-    for (let i = base; i < end; i++) {
-      const t = load<i64>(b + B_TS(c) + (i << 3));
-      setCurRow(<u32>i);
-      if (shardCol != 0 && <u32>load<u8>(shardCol + i) != myShard) {
-        // Another worker's packet: only expire what is gone at its time, so expiries are logged at the right row.
-        if (t >= 0 && t >= nextDue) {
-          timersStart(t);
-          reclaim(t);
-        }
-        continue;
-      }
-      const kind = <u32>load<u8>(b + B_KIND(c) + i);
-      if (kind == KIND_MALFORMED || t < 0) {
-        bump(ctrGlobal + (<usize>V_MALFORMED << 3));
-        store<u8>(b + B_OUT(c) + i, <u8>V_MALFORMED);
-        continue;
-      }
-      if (kind == KIND_NON_IP) {
-        // ARP, LLDP…: no IP addresses, so no interface sees it (S4).
-        bump(ctrGlobal + (<usize>V_FOREIGN << 3));
-        store<u8>(b + B_OUT(c) + i, <u8>V_FOREIGN);
-        if (t >= nextDue) {
-          timersStart(t);
-          reclaim(t);
-        }
-        continue;
-      }
-      if (t >= nextDue) {
-        timersStart(t);
-        reclaim(t);
-      }
-      const proto = <u32>load<u8>(b + B_PROTO(c) + i);
-      const ff = <u32>load<u8>(b + B_FRAGFLAGS(c) + i);
-      let outcome: u32;
-      if (kind == KIND_V4 && ff == 0 && hasPorts(proto)) {
-        // Fast path: IPv4 TCP/UDP, whole packet.
-        const src = load<u32>(b + B_SRC(c) + (i << 4));
-        const dst = load<u32>(b + B_DST(c) + (i << 4));
-        const sport = <u32>load<u16>(b + B_SPORT(c) + (i << 1));
-        const dport = <u32>load<u16>(b + B_DPORT(c) + (i << 1));
-        const flags = <u32>load<u8>(b + B_TCPFLAGS(c) + i);
-        const si = route4(src);
-        const di = route4(dst);
-        if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
-          bump(ctrGlobal + (<usize>V_FOREIGN << 3));
-          outcome = V_FOREIGN;
-        } else {
-          const h = interleave ? load<u32>(scratch + ((i - base) << 2)) : symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto);
-          let rowLoaded = false;
-          const first = si >= 0 ? <u32>si : <u32>di;
-          const firstOut = si >= 0;
-          evalIndex = 0;
-          let v = fastTracked4(first, firstOut, src, dst, sport, dport, proto, flags, t, h);
-          if (v != 0) count(first, v);
-          else {
-            loadRow(i);
-            rowLoaded = true;
-            preHash = h;
-            preHashValid = true;
-            v = evaluate(first, firstOut);
-            preHashValid = false;
-          }
-          outcome = v;
-          if (si >= 0 && di >= 0 && v <= V_BYPASS) {
-            evalIndex = 1;
-            let v2 = fastTracked4(<u32>di, false, src, dst, sport, dport, proto, flags, t, h);
-            if (v2 != 0) count(<u32>di, v2);
-            else {
-              if (!rowLoaded) loadRow(i);
-              preHash = h;
-              preHashValid = true;
-              v2 = evaluate(<u32>di, false);
-              preHashValid = false;
-            }
-            outcome |= v2 << 4;
-          }
-        }
-      } else {
-        // General path.
-        loadRow(i);
-        const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
-        const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
-        if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
-          // S4: touches no interface, or never leaves one instance.
-          bump(ctrGlobal + (<usize>V_FOREIGN << 3));
-          outcome = V_FOREIGN;
-        } else if (si >= 0) {
-          evalIndex = 0;
-          outcome = evaluate(<u32>si, true);
-          evalIndex = 1;
-          if (di >= 0 && outcome <= V_BYPASS) outcome |= evaluate(<u32>di, false) << 4;
-        } else {
-          evalIndex = 0;
-          outcome = evaluate(<u32>di, false);
-        }
-      }
-      store<u8>(b + B_OUT(c) + i, <u8>outcome);
+    for (let i = base; i < end; i++) decideRow(i, interleave ? load<u32>(scratch + ((i - base) << 2)) : 0);
+  }
+}
+
+/** Room for the row list of processOwnRows (grown with the batch). */
+let ownRows: usize = 0;
+let ownCap: usize = 0;
+
+/**
+ * A sharded run: decides this shard's rows of [from, to), in order, found
+ * once by a scan of the shard column, and interleaved in chunks of its own
+ * rows. The other shards' rows are not visited one by one: entries expire
+ * at the first row whose time reaches their deadline (a binary search over
+ * the non-decreasing virtual times), which is where a single engine expires
+ * them, so expiries are logged at the same rows.
+ */
+function processOwnRows(from: usize, to: usize): void {
+  const c = bCap;
+  const b = bBase;
+  if (ownCap < c) {
+    release(ownRows, ownCap << 2);
+    ownRows = alloc(c << 2);
+    ownCap = c;
+  }
+  let m: usize = 0;
+  const me = <u8>myShard;
+  for (let i = from; i < to; i++) {
+    store<u32>(ownRows + (m << 2), <u32>i);
+    m += <usize>(load<u8>(shardCol + i) == me);
+  }
+  const interleave = (<usize>m4 + 1) * E4 > INTERLEAVE_BYTES;
+  let next = from;
+  for (let base: usize = 0; base < m; base += CHUNK) {
+    const end = min(base + CHUNK, m);
+    if (interleave) {
+      for (let k = base; k < end; k++) store<u32>(scratch + ((k - base) << 2), stageA(b, c, <usize>load<u32>(ownRows + (k << 2))));
+    }
+    for (let k = base; k < end; k++) {
+      const i = <usize>load<u32>(ownRows + (k << 2));
+      expireAcross(next, i);
+      next = i + 1;
+      decideRow(i, interleave ? load<u32>(scratch + ((k - base) << 2)) : 0);
     }
   }
+  expireAcross(next, to);
+}
+
+/**
+ * Other shards' rows [a, z): expire what is gone at each row whose time
+ * reaches the next deadline, logged at that row, as processRows would when
+ * passing them.
+ */
+function expireAcross(a: usize, z: usize): void {
+  const ts = bBase + B_TS(bCap);
+  while (a < z) {
+    const due = nextDue > 0 ? nextDue : 0;
+    if (load<i64>(ts + ((z - 1) << 3)) < due) return;
+    // The first row in [a, z) at or after `due`.
+    let lo = a;
+    let hi = z - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (load<i64>(ts + (mid << 3)) >= due) hi = mid;
+      else lo = mid + 1;
+    }
+    const t = load<i64>(ts + (lo << 3));
+    setCurRow(<u32>lo);
+    timersStart(t);
+    reclaim(t);
+    a = lo + 1;
+  }
+}
+
+/** Decides row i; `pre` is its hash from stage A (0: none, or compute). */
+// @ts-ignore: decorator
+@inline function decideRow(i: usize, pre: u32): void {
+  const c = bCap;
+  const b = bBase;
+  const t = load<i64>(b + B_TS(c) + (i << 3));
+  setCurRow(<u32>i);
+  const kind = <u32>load<u8>(b + B_KIND(c) + i);
+  if (kind == KIND_MALFORMED || t < 0) {
+    bump(ctrGlobal + (<usize>V_MALFORMED << 3));
+    store<u8>(b + B_OUT(c) + i, <u8>V_MALFORMED);
+    return;
+  }
+  if (kind == KIND_NON_IP) {
+    // ARP, LLDP…: no IP addresses, so no interface sees it (S4).
+    bump(ctrGlobal + (<usize>V_FOREIGN << 3));
+    store<u8>(b + B_OUT(c) + i, <u8>V_FOREIGN);
+    if (t >= nextDue) {
+      timersStart(t);
+      reclaim(t);
+    }
+    return;
+  }
+  if (t >= nextDue) {
+    timersStart(t);
+    reclaim(t);
+  }
+  const proto = <u32>load<u8>(b + B_PROTO(c) + i);
+  const ff = <u32>load<u8>(b + B_FRAGFLAGS(c) + i);
+  let outcome: u32;
+  if (kind == KIND_V4 && ff == 0 && hasPorts(proto)) {
+    // Fast path: IPv4 TCP/UDP, whole packet.
+    const src = load<u32>(b + B_SRC(c) + (i << 4));
+    const dst = load<u32>(b + B_DST(c) + (i << 4));
+    const sport = <u32>load<u16>(b + B_SPORT(c) + (i << 1));
+    const dport = <u32>load<u16>(b + B_DPORT(c) + (i << 1));
+    const flags = <u32>load<u8>(b + B_TCPFLAGS(c) + i);
+    const si = route4(src);
+    const di = route4(dst);
+    if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
+      bump(ctrGlobal + (<usize>V_FOREIGN << 3));
+      outcome = V_FOREIGN;
+    } else {
+      const h = pre != 0
+        ? pre
+        : hashCol != 0
+          ? load<u32>(hashCol + (i << 2))
+          : symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto);
+      let rowLoaded = false;
+      const first = si >= 0 ? <u32>si : <u32>di;
+      const firstOut = si >= 0;
+      evalIndex = 0;
+      let v = fastTracked4(first, firstOut, src, dst, sport, dport, proto, flags, t, h);
+      if (v != 0) count(first, v);
+      else {
+        loadRow(i);
+        rowLoaded = true;
+        preHash = h;
+        preHashValid = true;
+        v = evaluate(first, firstOut);
+        preHashValid = false;
+      }
+      outcome = v;
+      if (si >= 0 && di >= 0 && v <= V_BYPASS) {
+        evalIndex = 1;
+        let v2 = fastTracked4(<u32>di, false, src, dst, sport, dport, proto, flags, t, h);
+        if (v2 != 0) count(<u32>di, v2);
+        else {
+          if (!rowLoaded) loadRow(i);
+          preHash = h;
+          preHashValid = true;
+          v2 = evaluate(<u32>di, false);
+          preHashValid = false;
+        }
+        outcome |= v2 << 4;
+      }
+    }
+  } else {
+    // General path.
+    loadRow(i);
+    const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
+    const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
+    if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
+      // S4: touches no interface, or never leaves one instance.
+      bump(ctrGlobal + (<usize>V_FOREIGN << 3));
+      outcome = V_FOREIGN;
+    } else if (si >= 0) {
+      evalIndex = 0;
+      outcome = evaluate(<u32>si, true);
+      evalIndex = 1;
+      if (di >= 0 && outcome <= V_BYPASS) outcome |= evaluate(<u32>di, false) << 4;
+    } else {
+      evalIndex = 0;
+      outcome = evaluate(<u32>di, false);
+    }
+  }
+  store<u8>(b + B_OUT(c) + i, <u8>outcome);
 }
 
 /** Every live entry gets a fresh timer at its deadline under the current timeouts (after modifyConnectionTracking). */
@@ -704,9 +790,15 @@ export function processRowHint(row: usize, bits: u32): void {
 /** Row is a barrier (an ICMP error whose own key and quoted flow hash to different shards). */
 export const SHARD_BARRIER: u32 = 255;
 
+/** Shard 0's part of the hash space: hashes below zeroCut; the rest is split evenly (zeroMul = (n − 1) · 2^32 / (2^32 − zeroCut)). */
+let zeroCut: u64 = 0;
+let zeroMul: u64 = 0;
+
+/** The shard of a hash: shard 0 (the coordinator's thread, which also reads) takes a smaller part. */
 // @ts-ignore: decorator
 @inline function pick(h: u32, n: u32): u32 {
-  return <u32>((<u64>h * <u64>n) >> 32);
+  if (<u64>h < zeroCut) return 0;
+  return 1 + <u32>(((<u64>h - zeroCut) * zeroMul) >> 32);
 }
 
 /** Symmetric hash of a flow given as two sides and the S5 extra word (the same for every interface). */
@@ -731,79 +823,141 @@ function keyExtra(proto: u32, type: u32, code: u32, id: u32): u64 {
  * fragment with its first fragment; an ICMP error with the flow it quotes —
  * or, when its own (type, code) key hashes elsewhere, as a barrier row
  * (SHARD_BARRIER), listed in `barriers` as (row u32, quoted-flow shard u32,
- * own-key shard u32). Malformed, non-IP and foreign packets go to shard 0.
- * Also writes, per row, the instances it is evaluated at into `insts` (u32:
- * first instance + 1 | second instance + 1 << 16; 0 for none), so the
- * coordinator can bound the admissions of a stretch of rows.
+ * own-key shard u32). Malformed and non-IP packets go to shard 0.
+ *
+ * Shard 0 gets the hashes below `cut`, the others equal parts of the rest.
+ * Whole IPv4 TCP/UDP packets (nearly every row) take a short path: the
+ * symmetric hash picks the shard and is kept in `hashes`, where the worker
+ * finds it for its table (the same hash: same function, same seed). Only
+ * when an address is link-local (169.254.0.0/16) or a port is 53 (the VPC
+ * resolver, S20) do they go the general way, which looks up interfaces.
  * Returns the number of barrier rows.
  */
-export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, insts: usize): u32 {
+export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, hashes: usize, cut: u32): u32 {
   const c = bCap;
   const b = bBase;
   let nb: u32 = 0;
+  if (nShards <= 1) {
+    zeroCut = 0x100000000;
+    zeroMul = 0;
+  } else {
+    zeroCut = <u64>cut;
+    zeroMul = ((<u64>(nShards - 1)) << 32) / (<u64>0x100000000 - zeroCut);
+  }
   for (let i: usize = 0; i < n; i++) {
     const kind = <u32>load<u8>(b + B_KIND(c) + i);
     const t = load<i64>(b + B_TS(c) + (i << 3));
-    let shard: u32 = 0;
     if (kind == KIND_MALFORMED || kind == KIND_NON_IP || t < 0) {
       store<u8>(col + i, 0);
-      store<u32>(insts + (i << 2), 0);
       continue;
     }
-    loadRow(i);
-    const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
-    const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
-    if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
-      store<u8>(col + i, 0);
-      store<u32>(insts + (i << 2), 0);
-      continue;
-    }
-    store<u32>(insts + (i << 2), (si >= 0 ? ifInstance(<u32>si) + 1 : 0) | ((di >= 0 ? ifInstance(<u32>di) + 1 : 0) << 16));
-    const sa = b + B_SRC(c) + (i << 4);
-    const da = b + B_DST(c) + (i << 4);
-    const sh = (<u64>s0 << 32) | <u64>s1;
-    const sl = (<u64>s2 << 32) | <u64>s3;
-    const dh = (<u64>d0 << 32) | <u64>d1;
-    const dl = (<u64>d2 << 32) | <u64>d3;
-    if (pFF & FRAG_NONFIRST) {
-      // With its first fragment (remembered below), else anywhere: without one it is denied everywhere.
-      const s = fragFind(sh, sl, dh, dl, pFragId, 0, pProto, pT);
-      shard = s != 0 ? s - 1 : pick(flowHash(pV6, sa, 0, da, 0, <u64>pProto), nShards);
-    } else {
-      const first = si >= 0 ? <u32>si : <u32>di;
-      const firstOut = si >= 0;
-      if (isLinkLocal(first, firstOut)) {
-        shard = pick(<u32>(mix64(<u64>first + 1) >> 32), nShards);
-      } else if (isIcmp(pProto) && (pFF & HAS_QUOTE) != 0 && isIcmpError(pProto, pType)) {
-        const qp = <u32>load<u8>(b + B_QPROTO(c) + i);
-        const ports = hasPorts(qp);
-        const qs = ports ? <u32>load<u16>(b + B_QSPORT(c) + (i << 1)) : 0;
-        const qd = ports ? <u32>load<u16>(b + B_QDPORT(c) + (i << 1)) : 0;
-        const qx = ports ? <u64>qp : keyExtra(qp, <u32>load<u8>(b + B_QTYPE(c) + i), <u32>load<u8>(b + B_QCODE(c) + i), <u32>load<u16>(b + B_QID(c) + (i << 1)));
-        const sF = pick(flowHash(pV6, b + B_QSRC(c) + (i << 4), qs, b + B_QDST(c) + (i << 4), qd, qx), nShards);
-        const sE = pick(flowHash(pV6, sa, 0, da, 0, keyExtra(pProto, pType, pCode, pId)), nShards);
-        if (sF == sE) shard = sE;
-        else {
-          shard = SHARD_BARRIER;
-          store<u32>(barriers + (<usize>nb * 12), <u32>i);
-          store<u32>(barriers + (<usize>nb * 12), sF, 4);
-          store<u32>(barriers + (<usize>nb * 12), sE, 8);
-          nb++;
+    if (kind == KIND_V4 && load<u8>(b + B_FRAGFLAGS(c) + i) == 0) {
+      const proto = <u32>load<u8>(b + B_PROTO(c) + i);
+      if (hasPorts(proto)) {
+        const src = load<u32>(b + B_SRC(c) + (i << 4));
+        const dst = load<u32>(b + B_DST(c) + (i << 4));
+        const sport = <u32>load<u16>(b + B_SPORT(c) + (i << 1));
+        const dport = <u32>load<u16>(b + B_DPORT(c) + (i << 1));
+        const h = symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto);
+        store<u32>(hashes + (i << 2), h);
+        if ((src >>> 16) != 0xa9fe && (dst >>> 16) != 0xa9fe && sport != 53 && dport != 53) {
+          store<u8>(col + i, <u8>pick(h, nShards));
+          continue;
         }
-      } else {
-        const ports = hasPorts(pProto);
-        const extra = ports ? <u64>pProto : keyExtra(pProto, pType, pCode, pId);
-        shard = pick(flowHash(pV6, sa, ports ? pSport : 0, da, ports ? pDport : 0, extra), nShards);
-      }
-      if ((pFF & (FRAG_IS | FRAG_NONFIRST)) == FRAG_IS) {
-        // Its non-first fragments follow it (a barrier row is decided by its own-key shard).
-        const owner = shard == SHARD_BARRIER ? load<u32>(barriers + (<usize>(nb - 1) * 12), 8) : shard;
-        fragRecord(sh, sl, dh, dl, pFragId, 0, pProto, owner + 1, pT);
       }
     }
-    store<u8>(col + i, <u8>shard);
+    store<u8>(col + i, <u8>assignGeneral(i, nShards, barriers, nb));
+    if (load<u8>(col + i) == <u8>SHARD_BARRIER) nb++;
   }
   return nb;
+}
+
+/** assignShards for one row the general way; a barrier row's record goes to record `nb`. */
+function assignGeneral(i: usize, nShards: u32, barriers: usize, nb: u32): u32 {
+  const c = bCap;
+  const b = bBase;
+  loadRow(i);
+  const si = pV6 ? route6(s0, s1, s2, s3) : route4(s0);
+  const di = pV6 ? route6(d0, d1, d2, d3) : route4(d0);
+  if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) return 0;
+  const sa = b + B_SRC(c) + (i << 4);
+  const da = b + B_DST(c) + (i << 4);
+  const sh = (<u64>s0 << 32) | <u64>s1;
+  const sl = (<u64>s2 << 32) | <u64>s3;
+  const dh = (<u64>d0 << 32) | <u64>d1;
+  const dl = (<u64>d2 << 32) | <u64>d3;
+  let shard: u32 = 0;
+  if (pFF & FRAG_NONFIRST) {
+    // With its first fragment (remembered below), else anywhere: without one it is denied everywhere.
+    const s = fragFind(sh, sl, dh, dl, pFragId, 0, pProto, pT);
+    return s != 0 ? s - 1 : pick(flowHash(pV6, sa, 0, da, 0, <u64>pProto), nShards);
+  }
+  const first = si >= 0 ? <u32>si : <u32>di;
+  const firstOut = si >= 0;
+  let owner: u32 = 0;
+  if (isLinkLocal(first, firstOut)) {
+    shard = pick(<u32>(mix64(<u64>first + 1) >> 32), nShards);
+    owner = shard;
+  } else if (isIcmp(pProto) && (pFF & HAS_QUOTE) != 0 && isIcmpError(pProto, pType)) {
+    const qp = <u32>load<u8>(b + B_QPROTO(c) + i);
+    const ports = hasPorts(qp);
+    const qs = ports ? <u32>load<u16>(b + B_QSPORT(c) + (i << 1)) : 0;
+    const qd = ports ? <u32>load<u16>(b + B_QDPORT(c) + (i << 1)) : 0;
+    const qx = ports ? <u64>qp : keyExtra(qp, <u32>load<u8>(b + B_QTYPE(c) + i), <u32>load<u8>(b + B_QCODE(c) + i), <u32>load<u16>(b + B_QID(c) + (i << 1)));
+    const sF = pick(flowHash(pV6, b + B_QSRC(c) + (i << 4), qs, b + B_QDST(c) + (i << 4), qd, qx), nShards);
+    const sE = pick(flowHash(pV6, sa, 0, da, 0, keyExtra(pProto, pType, pCode, pId)), nShards);
+    if (sF == sE) {
+      shard = sE;
+      owner = sE;
+    } else {
+      shard = SHARD_BARRIER;
+      owner = sE;
+      store<u32>(barriers + (<usize>nb * 12), <u32>i);
+      store<u32>(barriers + (<usize>nb * 12), sF, 4);
+      store<u32>(barriers + (<usize>nb * 12), sE, 8);
+    }
+  } else {
+    const ports = hasPorts(pProto);
+    const extra = ports ? <u64>pProto : keyExtra(pProto, pType, pCode, pId);
+    shard = pick(flowHash(pV6, sa, ports ? pSport : 0, da, ports ? pDport : 0, extra), nShards);
+    owner = shard;
+  }
+  if ((pFF & (FRAG_IS | FRAG_NONFIRST)) == FRAG_IS) {
+    // Its non-first fragments follow it (a barrier row is decided by its own-key shard).
+    fragRecord(sh, sl, dh, dl, pFragId, 0, pProto, owner + 1, pT);
+  }
+  return shard;
+}
+
+/**
+ * Sharded runs, only when an allowance may bind: writes, per row, the
+ * instances it is evaluated at into `insts` (u32: first instance + 1 |
+ * second instance + 1 << 16; 0 for none), so the coordinator can bound the
+ * admissions of a stretch of rows.
+ */
+export function rowInstances(from: usize, to: usize, insts: usize): void {
+  const c = bCap;
+  const b = bBase;
+  for (let i = from; i < to; i++) {
+    const kind = <u32>load<u8>(b + B_KIND(c) + i);
+    if (kind == KIND_MALFORMED || kind == KIND_NON_IP || load<i64>(b + B_TS(c) + (i << 3)) < 0) {
+      store<u32>(insts + (i << 2), 0);
+      continue;
+    }
+    let si: i32;
+    let di: i32;
+    if (kind == KIND_V4) {
+      si = route4(load<u32>(b + B_SRC(c) + (i << 4)));
+      di = route4(load<u32>(b + B_DST(c) + (i << 4)));
+    } else {
+      loadRow(i);
+      si = route6(s0, s1, s2, s3);
+      di = route6(d0, d1, d2, d3);
+    }
+    const a: u32 = si >= 0 ? ifInstance(<u32>si) + 1 : 0;
+    const z: u32 = di >= 0 ? ifInstance(<u32>di) + 1 : 0;
+    store<u32>(insts + (i << 2), a == z ? 0 : a | (z << 16));
+  }
 }
 
 // ---------------------------------------------------------------- serial rows of a sharded run

@@ -7,7 +7,7 @@ import { fragsInit } from './frags';
 import { setSeed } from './hash';
 import { B_KIND, B_LEN, B_TS, BATCH_BYTES_PER_PACKET, BLOB_MAGIC, BLOB_VERSION, KIND_MALFORMED } from './layout';
 import { CTX_BYTES, ctxLoad, ctxSave, LOG as CTX_LOG } from './context';
-import { assignShards as assign, processSerial as serial, processRowHint as processHint, processRows, rearmEntries, relatedBits as related, setBatch, setScratch, setShard as shard } from './engine';
+import { assignShards as assign, rowInstances as instancesOf, processSerial as serial, processRowHint as processHint, processRows, rearmEntries, relatedBits as related, setBatch, setScratch, setShard as shard } from './engine';
 import { setFragTimeoutOverride } from './frags';
 import { logClear, logEnable, logLength, logPointer, setCurRow } from './log';
 import { nextDue, reclaim, timersInit, timersStart, timerStats, nodesLive } from './timers';
@@ -152,8 +152,8 @@ export function useBatch(ptr: usize, capacity: usize): void {
 }
 
 /** Processes only the rows whose shard (byte in `col`) is `me`; col 0 turns filtering off. */
-export function setShard(col: usize, me: u32): void {
-  shard(col, me);
+export function setShard(col: usize, me: u32, hashes: usize): void {
+  shard(col, me, hashes);
 }
 
 /** Expires what is gone at time t, logging expiries at batch row `row`. */
@@ -184,9 +184,14 @@ export function processRowHint(row: usize, bits: u32): void {
 }
 
 /** The coordinator: shard of each row (see engine.ts assignShards); `fragTimeoutNs` the longest fragment timeout. */
-export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, insts: usize, fragTimeoutNs: i64): u32 {
+export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize, hashes: usize, cut: u32, fragTimeoutNs: i64): u32 {
   setFragTimeoutOverride(fragTimeoutNs);
-  return assign(n, nShards, col, barriers, insts);
+  return assign(n, nShards, col, barriers, hashes, cut);
+}
+
+/** The coordinator, when an allowance may bind: the instances of rows [from, to) (engine.ts rowInstances). */
+export function rowInstances(from: usize, to: usize, insts: usize): void {
+  instancesOf(from, to, insts);
 }
 
 /** Saves this instance's shard state at p (CTX_BYTES bytes), or loads it from there. */
