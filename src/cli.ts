@@ -265,18 +265,22 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
   program
     .command('bench')
     .description('run benchmark suites (tinybench) and print a table, or write ctreplay/bench@1 JSON')
-    .addOption(new Option('--suite <suite>', 'suite to run').choices(['engine', 'ingest', 'all']).default('all'))
+    .addOption(
+      new Option('--suite <suite>', 'suite to run').choices(['engine', 'ingest', 'replay', 'all']).default('all'),
+    )
     .option('--json <file>', 'write the results as ctreplay/bench@1 JSON')
     .option('--quick', 'small tables and short runs (a CI smoke test)')
     .action(async (opts: { suite: string; json?: string; quick?: boolean }) => {
       const { engineSuite } = await import('../bench/engine.js');
       const { ingestSuite } = await import('../bench/ingest.js');
+      const { replaySuite } = await import('../bench/replay.js');
       const { benchEnv, renderTable } = await import('../bench/results.js');
       const log = process.stderr.isTTY ? (line: string) => io.stderr(`${line}\n`) : undefined;
       const so = { quick: opts.quick ?? false, ...(log ? { log } : {}) };
       const results = [];
       if (opts.suite === 'engine' || opts.suite === 'all') results.push(...(await engineSuite(so)));
       if (opts.suite === 'ingest' || opts.suite === 'all') results.push(...(await ingestSuite(so)));
+      if (opts.suite === 'replay' || opts.suite === 'all') results.push(...(await replaySuite(so)));
       const report = { schema: 'ctreplay/bench@1' as const, env: benchEnv(), results };
       if (opts.json) writeFileSync(opts.json, JSON.stringify(report, null, 2) + '\n');
       io.stdout(renderTable(report));

@@ -19,7 +19,7 @@
  * any instance reach its allowance: it has at most as many rows evaluated at
  * each instance as the instance has room left (admissions ≤ rows), so every
  * admission a worker makes is one a single engine makes, and nothing is
- * dropped. The other rows are decided serially, in trace order, by shard 0
+ * dropped. The other rows are decided serially, in trace order, by shard 1
  * with every shard's state (engine.ts processSerial), against the exact count
  * over all shards. Verdicts, counters and digest are therefore those of one
  * engine for any number of workers; saturating traces run at the speed of
@@ -106,6 +106,12 @@ interface Slot extends SlotRef {
 
 /** Batch slots: rounds in flight at once (reading, queued, being decided), so no thread waits on another. */
 const SLOTS = 3;
+
+/** How a round is decided. */
+type Mode = 'parallel' | 'serial' | 'steps';
+
+/** Barrier rows above which a round is decided serially rather than one barrier at a time. */
+const MAX_BARRIERS = 32;
 
 /** Fewest rows worth a parallel step (a task round trip costs 20–45 µs); serial steps are at most SERIAL_ROWS. */
 const MIN_PARALLEL_ROWS = 4096;
@@ -222,6 +228,7 @@ export async function runParallel(
   const merger = new LogMerger(N, cfg.instances.length, series);
   const allowances = cfg.instances.map((i) => i.allowance);
   const limited = N > 1 && allowances.some((a) => a !== null);
+  const SERIAL_SHARD = N > 1 ? 1 : 0;
   const digest = new VerdictDigest();
   const profile: RunProfile = {
     read: 0,
@@ -312,6 +319,25 @@ export async function runParallel(
     })();
   };
 
+  /**
+   * A round decided serially as a whole, queued like a parallel one: for a
+   * round after one that had to go serially (an allowance stays full for a
+   * while), or with many barrier rows. Exact whatever runs before it.
+   */
+  const dispatchSerialRound = (slot: Slot, n: number, previous: Promise<void> | null): Promise<void> => {
+    const timeOf = timeOfIn(slot);
+    if (slotBatch(slot).ts[0]! >= 0n) series.touch(timeOf(0));
+    const task = run<StepResult>(SERIAL_SHARD, { kind: 'serial', slot, from: 0, to: n, bFrom: 0 });
+    return (async () => {
+      const r = await task;
+      if (previous) await previous;
+      busy(SERIAL_SHARD, r);
+      mergeTimed(r.logs!.map(asLog), timeOf);
+      serialRows += n;
+      endRound(slot, n);
+    })();
+  };
+
   /** Decides one round step by step: barrier rows, and stretches where an allowance may bind decided serially. */
   const runRound = async (
     slot: Slot,
@@ -356,8 +382,9 @@ export async function runParallel(
         p = k;
       } else {
         const e = Math.min(n, p + SERIAL_ROWS);
-        const r = await run<StepResult>(0, { kind: 'serial', slot, from: p, to: e, bFrom: bi });
-        busy(0, r);
+        // On a worker thread when there is one, so this thread reads on meanwhile.
+        const r = await run<StepResult>(SERIAL_SHARD, { kind: 'serial', slot, from: p, to: e, bFrom: bi });
+        busy(SERIAL_SHARD, r);
         mergeTimed(r.logs!.map(asLog), timeOf);
         bi = r.nextBarrier!;
         serialRows += e - p;
@@ -375,7 +402,8 @@ export async function runParallel(
   // Rounds in flight, by slot; `last` is the latest.
   const inFlight: Array<Promise<void> | null> = slots.map(() => null);
   let last: Promise<void> | null = null;
-  let lastQueued = false;
+  let lastMode: Mode = 'parallel';
+  let stepsWentSerial = false;
   try {
     // Every worker has saved its context before any serial step can load it.
     await runAll<StepResult>(() => ({ kind: 'ready' }));
@@ -404,22 +432,32 @@ export async function runParallel(
       const t2 = ms();
       profile.clockAndShards += t2 - t1;
       let current: Promise<void>;
-      // A step-by-step round sends tasks until it ends: nothing may be queued behind them.
-      if (last && !lastQueued) await last;
-      const queued = nb === 0 && fitsEverywhere(n);
-      if (queued) {
-        unmerged += n;
-        const rows = n;
-        current = dispatchRound(slot, n, last).then(() => {
-          unmerged -= rows;
-        });
+      // A step-by-step round sends tasks until it ends: nothing is queued behind it.
+      if (last && lastMode === 'steps') await last;
+      // How to decide it: in one parallel step; serially as a whole, when the round before had to go
+      // serially (an allowance stays full a while) or it has many barrier rows; else step by step.
+      const hot: boolean = limited && (lastMode === 'serial' || (lastMode === 'steps' && stepsWentSerial));
+      const mode: Mode = nb === 0 && fitsEverywhere(n) ? 'parallel' : hot || nb > MAX_BARRIERS ? 'serial' : 'steps';
+      // Shard 0's own work for this round (done here, now) waits until a serial round has left its tables.
+      if (last && lastMode === 'serial' && mode !== 'serial') await last;
+      const rows = n;
+      unmerged += n;
+      if (mode === 'parallel') {
+        current = dispatchRound(slot, n, last);
+      } else if (mode === 'serial') {
+        current = dispatchSerialRound(slot, n, last);
       } else {
-        // Step by step, on merged counts: everything before it first.
         if (last) await last;
-        profile.waitWorkers += ms() - t2;
-        current = runRound(slot, n, barriers);
+        const serialBefore = serialRows;
+        current = runRound(slot, n, barriers).then(() => {
+          stepsWentSerial = serialRows > serialBefore;
+        });
       }
-      lastQueued = queued;
+      current = current.then(() => {
+        unmerged -= rows;
+      });
+      lastMode = mode;
+      profile.waitWorkers += ms() - t2;
       current.catch(() => undefined);
       inFlight[k] = current;
       last = current;

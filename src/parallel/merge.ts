@@ -154,13 +154,56 @@ export class LogMerger {
     this.peak = new Array<number>(instances).fill(0);
   }
 
+  /** One log alone (one worker wrote records in this step): records in order, the row's time computed once. */
+  private mergeOne(l: Log, timeOf: (row: number) => number): void {
+    const words = l.words;
+    const alive = this.alive;
+    const peak = this.peak;
+    let lastRow = -1;
+    let t = 0;
+    for (let k = 0; k < l.len; k++) {
+      const row = words[2 * k]!;
+      const word = words[2 * k + 1]!;
+      if (row !== lastRow) {
+        t = timeOf(row);
+        lastRow = row;
+      }
+      const x = word & 0xffff;
+      const kind = word >>> 16;
+      if (kind === ADMIT) {
+        const a = ++alive[x]!;
+        if (a > peak[x]!) peak[x] = a;
+        this.series.tracked(t, x, a);
+      } else if (kind === EXPIRE) {
+        this.series.tracked(t, x, --alive[x]!);
+      } else if (kind === DROP) {
+        this.series.drop(t, x);
+      }
+    }
+  }
+
   /**
    * Merges the logs of one step of every worker (logs[w] from worker w; rows
    * within one batch slot), in row order, expiries first within a row.
    * `timeOf(row)` is the row's virtual time in seconds.
    */
   merge(logs: ReadonlyArray<Log | null>, timeOf: (row: number) => number): void {
+    let only: Log | null = null;
+    let count = 0;
+    for (const l of logs) {
+      if (l && l.len > 0) {
+        only = l;
+        count++;
+      }
+    }
+    if (count === 0) return;
+    if (count === 1) {
+      this.mergeOne(only!, timeOf);
+      return;
+    }
     const at = new Array<number>(this.workers).fill(0);
+    let lastRow = -1;
+    let t = 0;
     for (;;) {
       let best = -1;
       let bestRow = 0;
@@ -182,15 +225,19 @@ export class LogMerger {
       at[best]!++;
       const x = word & 0xffff;
       const kind = word >>> 16;
+      if (bestRow !== lastRow) {
+        t = timeOf(bestRow);
+        lastRow = bestRow;
+      }
       if (kind === ADMIT) {
         this.alive[x]!++;
         if (this.alive[x]! > this.peak[x]!) this.peak[x] = this.alive[x]!;
-        this.series.tracked(timeOf(bestRow), x, this.alive[x]!);
+        this.series.tracked(t, x, this.alive[x]!);
       } else if (kind === EXPIRE) {
         this.alive[x]!--;
-        this.series.tracked(timeOf(bestRow), x, this.alive[x]!);
+        this.series.tracked(t, x, this.alive[x]!);
       } else if (kind === DROP) {
-        this.series.drop(timeOf(bestRow), x);
+        this.series.drop(t, x);
       }
     }
   }

@@ -6,7 +6,7 @@
  * (worker.ts). No IO, no config parsing.
  *
  * Its shard state (tables, timers, counters, log) is saved to its context
- * slot after every task and loaded before the next, because shard 0 decides
+ * slot after every task and loaded before the next, because one shard decides
  * the rows during which an allowance may bind for every shard (`serial`).
  */
 import * as hdr from 'hdr-histogram-js';

@@ -6,13 +6,13 @@ import {
   B_QCODE, B_QDPORT, B_QDST, B_QID, B_QPROTO, B_QSPORT, B_QSRC, B_QTYPE, B_SPORT, B_SRC, B_TCPFLAGS, B_TS,
   CTR_ALIVE, CTR_ALLOWANCE, CTR_EXCEEDED, CTR_LINKLOCAL, CTR_PEAK, FRAG_IS, FRAG_NONFIRST, HAS_QUOTE,
   IF_AUTO_TRACKED, IF_HAS_RESOLVER, IF_IN_RULES, IF_IN_RULE_COUNT, IF_OUT_RULES, IF_OUT_RULE_COUNT,
-  IF_RESOLVER, IF_S9, INST_CTR, KIND_MALFORMED, KIND_NON_IP, KIND_V4, RULE_WORDS, S9_EGRESS_OPEN_ALL, S9_EGRESS_RANGES,
+  IF_RESOLVER, IF_S9, INST_CTR, KIND_MALFORMED, KIND_NON_IP, KIND_V4, KIND_V6, RULE_WORDS, S9_EGRESS_OPEN_ALL, S9_EGRESS_RANGES,
   S9_EGRESS_RANGE_COUNT, S9_INGRESS_OPEN_ALL, S9_INGRESS_RANGES, S9_INGRESS_RANGE_COUNT, S9_WORDS,
   T_CLOSED, T_ESTABLISHED, T_FIN_WAIT, T_ICMP, T_OTHER, T_SYN_RECV, T_SYN_SENT, T_TIME_WAIT, T_UDP,
   T_UDP_STREAM, V_BYPASS, V_DENY, V_DROP_ALLOWANCE, V_DROP_LINKLOCAL, V_FOREIGN, V_MALFORMED, V_NEW,
   V_RELATED, V_TRACKED, V_UNTRACKED,
 } from './layout';
-import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifCounters, ifInstance, ifTimeout, ifWord, instCtr, route4, route6 } from './config';
+import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifCounters, ifInstance, ifTimeout, ifWord, instCtr, nIfaces, route4, route6 } from './config';
 import { keyHash4, keyHash6, mix64, symHash4, symHash6 } from './hash';
 import { alloc, release } from './alloc';
 import { CTX_AT_CTR_INST, CTX_AT_NEXT_DUE, CTX_BYTES, ctxLoad, ctxSave } from './context';
@@ -860,16 +860,66 @@ export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize
         const dport = <u32>load<u16>(b + B_DPORT(c) + (i << 1));
         const h = symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto);
         store<u32>(hashes + (i << 2), h);
-        if ((src >>> 16) != 0xa9fe && (dst >>> 16) != 0xa9fe && sport != 53 && dport != 53) {
+        if ((src >>> 16) != 0xa9fe && (dst >>> 16) != 0xa9fe && ((sport != 53 && dport != 53) || !anyResolver(src, dst))) {
           store<u8>(col + i, <u8>pick(h, nShards));
           continue;
         }
+      }
+    } else if (kind == KIND_V6 && load<u8>(b + B_FRAGFLAGS(c) + i) == 0) {
+      const proto = <u32>load<u8>(b + B_PROTO(c) + i);
+      const sa = b + B_SRC(c) + (i << 4);
+      const da = b + B_DST(c) + (i << 4);
+      // Not link-local (fd00:ec2::/96 on either side, S20): the flow hash is the shard.
+      if (hasPorts(proto) && !isEc2Local(sa) && !isEc2Local(da)) {
+        const h = flowHash(true, sa, <u32>load<u16>(b + B_SPORT(c) + (i << 1)), da, <u32>load<u16>(b + B_DPORT(c) + (i << 1)), <u64>proto);
+        store<u8>(col + i, <u8>pick(h, nShards));
+        continue;
       }
     }
     store<u8>(col + i, <u8>assignGeneral(i, nShards, barriers, nb));
     if (load<u8>(col + i) == <u8>SHARD_BARRIER) nb++;
   }
   return nb;
+}
+
+/** fd00:ec2::/96, where the IPv6 link-local services live (S20); the address in memory as 4 big-endian-valued words. */
+// @ts-ignore: decorator
+@inline function isEc2Local(a: usize): bool {
+  return load<u32>(a) == 0xfd000ec2 && load<u32>(a, 4) == 0 && load<u32>(a, 8) == 0;
+}
+
+/** Is either address the VPC resolver of some interface (IF_RESOLVER)? Few distinct ones: a short scan, else "maybe". */
+function anyResolver(a: u32, b: u32): bool {
+  if (resolversFor != blob) collectResolvers();
+  if (nResolvers < 0) return true;
+  for (let k = 0; k < nResolvers; k++) {
+    const r = load<u32>(resolvers + (<usize>k << 2));
+    if (r == a || r == b) return true;
+  }
+  return false;
+}
+
+const MAX_RESOLVERS: i32 = 8;
+let resolvers: usize = 0;
+let nResolvers: i32 = 0; // −1: too many to scan
+let resolversFor: usize = 0;
+
+function collectResolvers(): void {
+  if (resolvers == 0) resolvers = alloc(<usize>MAX_RESOLVERS << 2);
+  nResolvers = 0;
+  for (let f = 0; f < nIfaces && nResolvers >= 0; f++) {
+    if (ifWord(<u32>f, IF_HAS_RESOLVER) == 0) continue;
+    const r = <u32>ifWord(<u32>f, IF_RESOLVER);
+    let seen = false;
+    for (let k = 0; k < nResolvers; k++) if (load<u32>(resolvers + (<usize>k << 2)) == r) seen = true;
+    if (seen) continue;
+    if (nResolvers == MAX_RESOLVERS) nResolvers = -1;
+    else {
+      store<u32>(resolvers + (<usize>nResolvers << 2), r);
+      nResolvers++;
+    }
+  }
+  resolversFor = blob;
 }
 
 /** assignShards for one row the general way; a barrier row's record goes to record `nb`. */
@@ -999,33 +1049,52 @@ export function processSerial(from: usize, to: usize, nShards: u32, ctxBase: usi
   serialCtx = ctxBase;
   ctxSave(ctxBase + <usize>own * CTX_BYTES);
   let bi = bFrom;
-  for (let r = from; r < to; r++) {
-    const t = load<i64>(bBase + B_TS(bCap) + (r << 3));
-    const owner = <u32>load<u8>(shardCol + r);
-    if (t >= 0) {
-      for (let w: u32 = 0; w < nShards; w++) {
-        if (w == owner) continue;
-        const due = w == cur ? nextDue : load<i64>(ctxBase + <usize>w * CTX_BYTES + CTX_AT_NEXT_DUE);
-        if (t >= due) {
-          cur = switchTo(cur, w);
-          setCurRow(<u32>r);
-          timersStart(t);
-          reclaim(t);
+  const b = bBase;
+  const c = bCap;
+  for (let base = from; base < to; base += CHUNK) {
+    const end = min(base + CHUNK, to);
+    // Stage A: touch each row's slot in its shard's table (saved contexts: t4 at 0, m4 at 4), so the
+    // chunk's misses are in flight together; a table that grows meanwhile only makes a touch useless.
+    for (let r = base; r < end; r++) {
+      const owner = <u32>load<u8>(shardCol + r);
+      let h: u32 = 0;
+      if (owner != SHARD_BARRIER && hashCol != 0 && load<u8>(b + B_KIND(c) + r) == KIND_V4 && load<u8>(b + B_FRAGFLAGS(c) + r) == 0 && hasPorts(<u32>load<u8>(b + B_PROTO(c) + r))) {
+        h = load<u32>(hashCol + (r << 2));
+        const ctx = ctxBase + <usize>owner * CTX_BYTES;
+        const tw = owner == cur ? t4 : <usize>load<u32>(ctx);
+        const mw = owner == cur ? m4 : load<u32>(ctx, 4);
+        touchSink += <u32>load<u8>(tw + (<usize>(h & mw) << 5));
+      }
+      store<u32>(scratch + ((r - base) << 2), h);
+    }
+    for (let r = base; r < end; r++) {
+      const t = load<i64>(b + B_TS(c) + (r << 3));
+      const owner = <u32>load<u8>(shardCol + r);
+      if (t >= 0) {
+        for (let w: u32 = 0; w < nShards; w++) {
+          if (w == owner) continue;
+          const due = w == cur ? nextDue : load<i64>(ctxBase + <usize>w * CTX_BYTES + CTX_AT_NEXT_DUE);
+          if (t >= due) {
+            cur = switchTo(cur, w);
+            setCurRow(<u32>r);
+            timersStart(t);
+            reclaim(t);
+          }
         }
       }
-    }
-    if (owner == SHARD_BARRIER) {
-      const rec = barriers + <usize>bi * 12;
-      bi++;
-      cur = switchTo(cur, load<u32>(rec, 4));
-      const bits = relatedBits(r);
-      cur = switchTo(cur, load<u32>(rec, 8));
-      myShard = cur;
-      processRowHint(r, bits);
-    } else {
-      cur = switchTo(cur, owner);
-      myShard = cur;
-      processRows(r, r + 1);
+      if (owner == SHARD_BARRIER) {
+        const rec = barriers + <usize>bi * 12;
+        bi++;
+        cur = switchTo(cur, load<u32>(rec, 4));
+        const bits = relatedBits(r);
+        cur = switchTo(cur, load<u32>(rec, 8));
+        myShard = cur;
+        processRowHint(r, bits);
+      } else {
+        cur = switchTo(cur, owner);
+        myShard = cur;
+        decideRow(r, load<u32>(scratch + ((r - base) << 2)));
+      }
     }
   }
   cur = switchTo(cur, own);
