@@ -16,6 +16,18 @@ import { compileBlob } from './compile.js';
 import { emptyCounters, type EngineCounters, VERDICT_SLOTS } from './counters.js';
 import { RuleState } from './state.js';
 
+/** The first row in [from, to) whose virtual time is at or after `at` (times never decrease), else `to`. */
+function firstAtOrAfter(ts: BigInt64Array, from: number, to: number, at: bigint): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! >= at) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** Exports of wasm/assembly/index.ts. */
 export interface Exports {
   memory: WebAssembly.Memory;
@@ -31,6 +43,7 @@ export interface Exports {
   clockPackets(): bigint;
   clockBytes(): bigint;
   process(from: number, to: number): void;
+  ownRows(): number;
   step(n: number, stopAt: bigint): number;
   advance(t: bigint): void;
   rearm(): void;
@@ -214,13 +227,10 @@ export class WasmEngine {
     while (from < n) {
       // Row `from` is the first at or after the next event (virtual times are monotone).
       this.applyEventsUpTo(this.batch().ts[from]!);
-      let to = n;
-      if (this.nextEvent < this.events.length) {
-        const at = this.events[this.nextEvent]!.at;
-        const ts = this.batch().ts;
-        to = from;
-        while (to < n && ts[to]! < at) to++;
-      }
+      const to =
+        this.nextEvent < this.events.length
+          ? firstAtOrAfter(this.batch().ts, from, n, this.events[this.nextEvent]!.at)
+          : n;
       x.process(from, to);
       from = to;
     }
@@ -257,21 +267,17 @@ export class WasmEngine {
    */
   processShard(slot: { ptr: number; capacity: number; col: number }, from: number, to: number, shard: number): number {
     const b = this.slotBatch(slot);
-    const col = new Uint8Array(this.x.memory.buffer, slot.col, slot.capacity);
     let mine = 0;
-    for (let i = from; i < to; i++) if (col[i] === shard) mine++;
     let a = from;
     while (a < to) {
-      let end = to;
-      if (this.nextEvent < this.events.length) {
-        const at = this.events[this.nextEvent]!.at;
-        end = a;
-        while (end < to && b.ts[end]! < at) end++;
-      }
+      const end =
+        this.nextEvent < this.events.length ? firstAtOrAfter(b.ts, a, to, this.events[this.nextEvent]!.at) : to;
       this.x.process(a, end);
+      mine += this.x.ownRows();
       if (end < to) this.applyEventsUpTo(b.ts[end]!, end);
       a = end;
     }
+    void shard;
     return mine;
   }
 
@@ -298,12 +304,8 @@ export class WasmEngine {
     let bi = bFrom;
     let a = from;
     while (a < to) {
-      let end = to;
-      if (this.nextEvent < this.events.length) {
-        const at = this.events[this.nextEvent]!.at;
-        end = a;
-        while (end < to && b.ts[end]! < at) end++;
-      }
+      const end =
+        this.nextEvent < this.events.length ? firstAtOrAfter(b.ts, a, to, this.events[this.nextEvent]!.at) : to;
       bi = x.processSerial(a, end, shards, ctxBase, slot.barriers, bi);
       if (end < to) {
         const t = b.ts[end]!;

@@ -569,6 +569,9 @@ export function processRows(from: usize, to: usize): void {
   }
 }
 
+/** Rows of this shard in the last processOwnRows. */
+export let lastOwnRows: u32 = 0;
+
 /** Room for the row list of processOwnRows (grown with the batch). */
 let ownRows: usize = 0;
 let ownCap: usize = 0;
@@ -591,10 +594,12 @@ function processOwnRows(from: usize, to: usize): void {
   }
   let m: usize = 0;
   const me = <u8>myShard;
+  lastOwnRows = 0;
   for (let i = from; i < to; i++) {
     store<u32>(ownRows + (m << 2), <u32>i);
     m += <usize>(load<u8>(shardCol + i) == me);
   }
+  lastOwnRows = <u32>m;
   const interleave = (<usize>m4 + 1) * E4 > INTERLEAVE_BYTES;
   let next = from;
   for (let base: usize = 0; base < m; base += CHUNK) {

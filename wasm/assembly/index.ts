@@ -7,7 +7,7 @@ import { fragsInit } from './frags';
 import { setSeed } from './hash';
 import { B_KIND, B_LEN, B_TS, BATCH_BYTES_PER_PACKET, BLOB_MAGIC, BLOB_VERSION, KIND_MALFORMED } from './layout';
 import { CTX_BYTES, ctxLoad, ctxSave, LOG as CTX_LOG } from './context';
-import { assignShards as assign, rowInstances as instancesOf, processSerial as serial, processRowHint as processHint, processRows, rearmEntries, relatedBits as related, setBatch, setScratch, setShard as shard } from './engine';
+import { lastOwnRows, assignShards as assign, rowInstances as instancesOf, processSerial as serial, processRowHint as processHint, processRows, rearmEntries, relatedBits as related, setBatch, setScratch, setShard as shard } from './engine';
 import { setFragTimeoutOverride } from './frags';
 import { logClear, logEnable, logLength, logPointer, setCurRow } from './log';
 import { nextDue, reclaim, timersInit, timersStart, timerStats, nodesLive } from './timers';
@@ -113,6 +113,11 @@ export function step(n: usize, stopAt: i64): usize {
 /** Processes rows [from, to) of the batch (virtual times already applied). */
 export function process(from: usize, to: usize): void {
   processRows(from, to);
+}
+
+/** Sharded runs: rows of this shard in the last process(). */
+export function ownRows(): u32 {
+  return lastOwnRows;
 }
 
 /** Removes every entry gone at time t (before an event at t, and at the end of the trace). */
