@@ -9,21 +9,18 @@
  * 20 M packets each; mixed also with its allowances removed, to show the
  * parallel path on that traffic (with them, the scanner's stretches are
  * decided serially: see src/parallel/coordinator.ts). The files sit in the
- * page cache after the warm-up run. Ratios of 2 workers to 1 are results too,
- * each from the same run.
+ * page cache after the warm-up run. Each run is a fresh process (as `ctreplay
+ * replay` is), 1 and 2 workers alternated; the ratios of 2 workers to 1 are
+ * results too, each pair from adjacent runs.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { loadConfig } from '../src/config/load.js';
-import type { ResolvedConfig } from '../src/config/types.js';
 import { generate } from '../src/generate/generate.js';
-import { runParallel, type ParallelResult } from '../src/parallel/coordinator.js';
-import { runTrace } from '../src/replay/run.js';
-import type { PacketBatch } from '../src/trace/batch.js';
-import type { TraceReader } from '../src/trace/reader.js';
-import { openTrace } from '../src/trace/source.js';
+import type { RunProfile } from '../src/parallel/coordinator.js';
+import { packageRoot } from '../src/paths.js';
 import type { BenchResult } from './results.js';
 
 /** Options of the replay suite. */
@@ -32,37 +29,23 @@ export interface ReplaySuiteOptions {
   readonly log?: (line: string) => void;
 }
 
-/** The first `limit` packets of a trace. */
-class Prefix implements TraceReader {
-  private left: number;
-  constructor(
-    private readonly inner: TraceReader,
-    limit: number,
-  ) {
-    this.left = limit;
-  }
-  get format() {
-    return this.inner.format;
-  }
-  get file() {
-    return this.inner.file;
-  }
-  get warnings() {
-    return this.inner.warnings;
-  }
-  async next(batch: PacketBatch): Promise<number> {
-    if (this.left <= 0) return 0;
-    const n = await this.inner.next(batch);
-    const k = Math.min(n, this.left);
-    this.left -= k;
-    return k;
-  }
-  progress() {
-    return this.inner.progress();
-  }
-  close() {
-    return this.inner.close();
-  }
+interface ChildResult {
+  packets: number;
+  wallSeconds: number;
+  digest: string;
+  serialRows?: number;
+  profile?: RunProfile;
+}
+
+/** One replay in a fresh process (bench/replay-child.ts). */
+function replayOnce(file: string, config: string, workers: number, limit = 0, engine = 'wasm'): ChildResult {
+  const child = join(packageRoot(), 'dist', 'bench', 'replay-child.js');
+  const r = spawnSync(process.execPath, [child, file, config, String(workers), String(limit), engine], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (r.status !== 0) throw new Error(`replay of ${file} with ${workers} workers failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as ChildResult;
 }
 
 const median = (xs: readonly number[]) => {
@@ -73,7 +56,7 @@ const median = (xs: readonly number[]) => {
 interface Trace {
   readonly name: string;
   readonly file: string;
-  readonly cfg: ResolvedConfig;
+  readonly config: string;
 }
 
 /** Runs the replay suite. */
@@ -91,30 +74,31 @@ export async function replaySuite(opts: ReplaySuiteOptions = {}): Promise<BenchR
       const configOut = join(dir, `${workload}.config.yaml`);
       opts.log?.(`generating ${workload}: ${packets.toLocaleString('en-US')} packets…`);
       await generate({ workload, out, format: 'arrow', packets, seed: 1, configOut, ...(flows ? { flows } : {}) });
-      return { name: workload, file: out, cfg: loadConfig(configOut) };
+      return { name: workload, file: out, config: configOut };
     };
     const unbound = (t: Trace): Trace => {
-      const raw = parse(readFileSync(t.cfg.file, 'utf8')) as { instances: Array<Record<string, unknown>> };
+      const raw = parse(readFileSync(t.config, 'utf8')) as { instances: Array<Record<string, unknown>> };
       for (const i of raw.instances) {
         delete i['type'];
         delete i['allowance'];
       }
-      const file = t.cfg.file.replace(/\.config\.yaml$/, '.unbound.config.yaml');
-      writeFileSync(file, stringify(raw));
-      return { name: `${t.name}-unbound`, file: t.file, cfg: loadConfig(file) };
+      const config = t.config.replace(/\.config\.yaml$/, '.unbound.config.yaml');
+      writeFileSync(config, stringify(raw));
+      return { name: `${t.name}-unbound`, file: t.file, config };
     };
 
     const measure = async (t: Trace) => {
       const label =
         t.name === 'fill' ? `fill-${fillFlows >= 1e6 ? `${fillFlows / 1e6}M` : `${fillFlows / 1e3}k`}` : t.name;
       const rates: Record<number, number[]> = { 1: [], 2: [] };
-      let last: ParallelResult | null = null;
-      // A warm-up run (page cache, JIT), then alternate 1 and 2 workers so both see the same machine.
-      await runParallel(t.cfg, await openTrace(t.file), { workers: 2 });
+      let last: ChildResult | null = null;
+      // A warm-up run (page cache), then 1 and 2 workers alternately, so both see the same machine.
+      const digest = replayOnce(t.file, t.config, 2).digest;
       for (let i = 0; i < iterations; i++) {
         for (const workers of [1, 2]) {
-          const r = await runParallel(t.cfg, await openTrace(t.file), { workers });
-          rates[workers]!.push(r.trace.packets / r.wallSeconds);
+          const r = replayOnce(t.file, t.config, workers);
+          if (r.digest !== digest) throw new Error(`${t.name}: ${workers} workers gave another digest`);
+          rates[workers]!.push(r.packets / r.wallSeconds);
           if (workers === 2) last = r;
         }
       }
@@ -131,12 +115,12 @@ export async function replaySuite(opts: ReplaySuiteOptions = {}): Promise<BenchR
         value: Number(median(ratios).toFixed(3)),
         samples: ratios.map((r) => Number(r.toFixed(3))),
       });
-      if (last) {
+      if (last?.profile) {
         const p = last.profile;
         results.push({
           name: `replay/${label}/workers=2/serial-share`,
           unit: 'fraction',
-          value: Number((last.serialRows / last.trace.packets).toFixed(4)),
+          value: Number(((last.serialRows ?? 0) / last.packets).toFixed(4)),
           samples: [],
         });
         for (const [k, v] of [
@@ -150,14 +134,14 @@ export async function replaySuite(opts: ReplaySuiteOptions = {}): Promise<BenchR
           results.push({
             name: `replay/${label}/workers=2/profile/${k}`,
             unit: 'ns/packet',
-            value: Number(((v * 1e6) / last.trace.packets).toFixed(1)),
+            value: Number(((v * 1e6) / last.packets).toFixed(1)),
             samples: [],
           });
         }
       }
       // The reference engine, on the first packets.
-      const ref = await runTrace(t.cfg, new Prefix(await openTrace(t.file), refPackets), { engine: 'reference' });
-      const refRate = Math.round(ref.trace.packets / ref.wallSeconds);
+      const ref = replayOnce(t.file, t.config, 1, refPackets, 'reference');
+      const refRate = Math.round(ref.packets / ref.wallSeconds);
       opts.log?.(`replay/${label}/reference: ${(refRate / 1e6).toFixed(2)} M packets/s (first ${refPackets} packets)`);
       results.push({ name: `replay/${label}/reference`, unit: 'packets/s', value: refRate, samples: [refRate] });
     };
