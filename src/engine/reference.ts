@@ -225,7 +225,7 @@ export class ReferenceEngine {
       isIcmp(p.proto) &&
       isIcmpError(p.proto, p.icmpType) &&
       p.quote !== null &&
-      this.isRelated(iface.index, table, p.quote)
+      this.isRelated(iface.index, table, p.quote, p.copy)
     ) {
       return V.RELATED;
     }
@@ -276,8 +276,9 @@ export class ReferenceEngine {
   // ---------------------------------------------------------------- S6
 
   /** S6: does the quoted packet, in either orientation, key an alive tracked flow of this interface? */
-  private isRelated(ifi: number, table: Map<string, Entry>, q: Quote): boolean {
+  private isRelated(ifi: number, table: Map<string, Entry>, q: Quote, copy: number | undefined): boolean {
     const asPacket = {
+      ...(copy ? { copy } : {}),
       src: q.src,
       dst: q.dst,
       proto: q.proto,
@@ -473,6 +474,8 @@ interface KeyFields {
   readonly icmpType: number;
   readonly icmpCode: number;
   readonly icmpId: number;
+  /** Capacity scaling: copies of a flow are keyed apart (Packet.copy). */
+  readonly copy?: number;
 }
 
 /**
@@ -483,7 +486,7 @@ interface KeyFields {
  */
 function flowKey(ifi: number, dir: Dir, p: KeyFields): string {
   const [local, remote] = dir === 'out' ? [p.src, p.dst] : [p.dst, p.src];
-  const head = `${ifi}|${p.proto}|${addrKey(local)}|${addrKey(remote)}`;
+  const head = `${ifi}|${p.proto}|${addrKey(local)}|${addrKey(remote)}${p.copy ? `|c${p.copy}` : ''}`;
   if (hasPorts(p.proto)) {
     const [lport, rport] = dir === 'out' ? [p.sport, p.dport] : [p.dport, p.sport];
     return `${head}|${lport}|${rport}`;
@@ -498,7 +501,7 @@ function flowKey(ifi: number, dir: Dir, p: KeyFields): string {
 
 /** S7: fragments of one datagram share (source, destination, protocol, IP id). */
 function fragmentKey(p: IpPacket): string {
-  return `${addrKey(p.src)}|${addrKey(p.dst)}|${p.proto}|${p.frag!.id}`;
+  return `${addrKey(p.src)}|${addrKey(p.dst)}|${p.proto}|${p.frag!.id}${p.copy ? `|c${p.copy}` : ''}`;
 }
 
 /** S8 protocol and ports: TCP/UDP by destination port; ICMP by type (FromPort) and code (ToPort), -1 = any; others all. */

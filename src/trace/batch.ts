@@ -32,7 +32,8 @@
  *   101C    qType      u8
  *   102C    qCode      u8
  *   103C    out        u8          outcome byte (model/verdict.ts)
- *   104C    end
+ *   104C    copy       u8          copy of the flow (capacity scaling: copies are keyed apart, S5)
+ *   105C    end
  */
 import type { Addr } from '../model/addr.js';
 import type { Packet } from './packet.js';
@@ -44,7 +45,7 @@ export const FRAG = { IS_FRAGMENT: 1, NON_FIRST: 2, MORE: 4, HAS_QUOTE: 8 } as c
 export const KIND = { MALFORMED: 0, NON_IP: 1, IPV4: 4, IPV6: 6 } as const;
 
 /** Bytes per packet of capacity. */
-export const BATCH_BYTES_PER_PACKET = 104;
+export const BATCH_BYTES_PER_PACKET = 105;
 
 /** Byte offset of each field for capacity C. */
 export function batchOffsets(c: number) {
@@ -73,7 +74,8 @@ export function batchOffsets(c: number) {
     qType: 101 * c,
     qCode: 102 * c,
     out: 103 * c,
-    end: 104 * c,
+    copy: 104 * c,
+    end: 105 * c,
   };
 }
 
@@ -107,6 +109,8 @@ export class PacketBatch {
   readonly qType: Uint8Array;
   readonly qCode: Uint8Array;
   readonly out: Uint8Array;
+  /** Copy number of the flow (0 in traces; capacity scaling sets 1…k−1). */
+  readonly copy: Uint8Array;
 
   /** Views a batch of `capacity` packets at `byteOffset` of `buffer` (a fresh ArrayBuffer if none). */
   constructor(
@@ -144,6 +148,7 @@ export class PacketBatch {
     this.qType = new Uint8Array(buffer, b + o.qType, c);
     this.qCode = new Uint8Array(buffer, b + o.qCode, c);
     this.out = new Uint8Array(buffer, b + o.out, c);
+    this.copy = new Uint8Array(buffer, b + o.copy, c);
   }
 
   /** Copies packet `i` of `from` into row `j` of this batch. */
@@ -173,6 +178,7 @@ export class PacketBatch {
     this.qProto[j] = from.qProto[i]!;
     this.qType[j] = from.qType[i]!;
     this.qCode[j] = from.qCode[i]!;
+    this.copy[j] = from.copy[i]!;
   }
 }
 
@@ -204,6 +210,7 @@ export function writePacket(b: PacketBatch, i: number, p: Packet): void {
   b.ts[i] = p.ts ?? -1n;
   b.len[i] = p.len;
   b.out[i] = 0;
+  b.copy[i] = p.kind === 'ip' ? (p.copy ?? 0) : 0;
   if (p.kind === 'malformed' || p.kind === 'non-ip') {
     b.kind[i] = p.kind === 'malformed' ? KIND.MALFORMED : KIND.NON_IP;
     return;
@@ -263,6 +270,7 @@ export function readPacket(b: PacketBatch, i: number): Packet {
     icmpType: b.icmpType[i]!,
     icmpCode: b.icmpCode[i]!,
     icmpId: b.icmpId[i]!,
+    ...(b.copy[i] ? { copy: b.copy[i]! } : {}),
     quote:
       ff & FRAG.HAS_QUOTE
         ? {

@@ -49,6 +49,11 @@ export interface IpPacket {
   readonly quote: Quote | null;
   /** Set only for fragments (first or not); null for whole packets. */
   readonly frag: Fragment | null;
+  /**
+   * Capacity scaling: copy j of a flow is a distinct flow (keyed apart, S5) that rules see exactly as
+   * the original — as if its remote host were another one matched by the same rules. 0 or absent in traces.
+   */
+  readonly copy?: number;
 }
 
 /** A packet that could not be decoded (S22). */

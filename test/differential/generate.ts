@@ -472,6 +472,26 @@ export function generateCase(seed: number, n: number): DiffCase {
       frag,
     });
   }
+  // Capacity scaling (Packet.copy): in some cases every IP packet is followed by its copies 1…k−1, which
+  // are distinct flows that the rules see as the original; in others a few packets get a random copy.
+  const mode = rng.int(3);
+  if (mode === 1) {
+    const k = rng.range(2, 3);
+    const scaled: Packet[] = [];
+    for (const p of packets) {
+      scaled.push(p);
+      if (p.kind === 'ip') for (let j = 1; j < k; j++) scaled.push({ ...p, copy: j });
+    }
+    return { config, packets: scaled.slice(0, n) };
+  }
+  if (mode === 2) {
+    return {
+      config,
+      packets: packets
+        .slice(0, n)
+        .map((p) => (p.kind === 'ip' && rng.chance(0.2) ? { ...p, copy: rng.range(1, 255) } : p)),
+    };
+  }
   return { config, packets: packets.slice(0, n) };
 }
 

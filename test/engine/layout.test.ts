@@ -36,6 +36,8 @@ const FIELDS = [
   'qType',
   'qCode',
   'out',
+  'capIf',
+  'copy',
 ] as const;
 
 describe('shared layouts', () => {

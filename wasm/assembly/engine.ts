@@ -2,7 +2,7 @@
 // src/engine/reference.ts (the oracle this must match verdict for verdict).
 // The caller has applied the S21 clock: ts is the virtual time, monotone.
 import {
-  B_DPORT, B_DST, B_FRAGFLAGS, B_FRAGID, B_ICMPCODE, B_ICMPID, B_ICMPTYPE, B_KIND, B_OUT, B_PROTO,
+  B_COPY, B_DPORT, B_DST, B_FRAGFLAGS, B_FRAGID, B_ICMPCODE, B_ICMPID, B_ICMPTYPE, B_KIND, B_OUT, B_PROTO,
   B_QCODE, B_QDPORT, B_QDST, B_QID, B_QPROTO, B_QSPORT, B_QSRC, B_QTYPE, B_SPORT, B_SRC, B_TCPFLAGS, B_TS,
   CTR_ALIVE, CTR_ALLOWANCE, CTR_EXCEEDED, CTR_LINKLOCAL, CTR_PEAK, FRAG_IS, FRAG_NONFIRST, HAS_QUOTE,
   IF_AUTO_TRACKED, IF_HAS_RESOLVER, IF_IN_RULES, IF_IN_RULE_COUNT, IF_OUT_RULES, IF_OUT_RULE_COUNT,
@@ -13,7 +13,7 @@ import {
   V_RELATED, V_TRACKED, V_UNTRACKED,
 } from './layout';
 import { blob, buckets, cidrMatch4, cidrMatch6, ctrGlobal, ifCounters, ifInstance, ifTimeout, ifWord, instCtr, nIfaces, route4, route6 } from './config';
-import { keyHash4, keyHash6, mix64, symHash4, symHash6 } from './hash';
+import { COPY_SHIFT, keyHash4, keyHash6, mix64, symHash4, symHash6 } from './hash';
 import { alloc, release } from './alloc';
 import { CTX_AT_CTR_INST, CTX_AT_NEXT_DUE, CTX_BYTES, ctxLoad, ctxSave } from './context';
 import { E4, E6, find4, find6, insert4, insert6, refOf4, refOf6, t4, t6, m4, m6 } from './flows';
@@ -51,6 +51,8 @@ let pType: u32 = 0;
 let pCode: u32 = 0;
 let pId: u32 = 0;
 let pFragId: u32 = 0;
+/** Capacity scaling: the copy number of the packet's flow (keys of copies differ, rules see them alike). */
+let pCopy: u32 = 0;
 let s0: u32 = 0, s1: u32 = 0, s2: u32 = 0, s3: u32 = 0;
 let d0: u32 = 0, d1: u32 = 0, d2: u32 = 0, d3: u32 = 0;
 let pRow: usize = 0;
@@ -140,7 +142,7 @@ function setKey(
   ifi: u32, proto: u32, ports: u64,
   l0: u32, l1: u32, l2: u32, l3: u32, r0: u32, r1: u32, r2: u32, r3: u32,
 ): void {
-  k1 = ports | (<u64>proto << 32) | (<u64>(ifi + 1) << 48);
+  k1 = ports | (<u64>proto << 32) | (<u64>pCopy << COPY_SHIFT) | (<u64>(ifi + 1) << 48);
   if (!pV6) {
     k0 = <u64>l0 | (<u64>r0 << 32);
     kh = preHashValid ? preHash : keyHash4(k0, k1);
@@ -384,7 +386,7 @@ function decide(ifi: u32, out: bool): u32 {
   if (pFF & FRAG_NONFIRST) {
     const v = fragFind(
       (<u64>s0 << 32) | <u64>s1, (<u64>s2 << 32) | <u64>s3, (<u64>d0 << 32) | <u64>d1, (<u64>d2 << 32) | <u64>d3,
-      pFragId, ifi, pProto, pT,
+      pFragId, ifi, pProto, pCopy, pT,
     );
     if (v == V_NEW || v == V_TRACKED) return V_TRACKED;
     if (v == V_UNTRACKED || v == V_RELATED || v == V_BYPASS) return v;
@@ -452,7 +454,7 @@ function evaluate(ifi: u32, out: bool): u32 {
   if ((pFF & (FRAG_IS | FRAG_NONFIRST)) == FRAG_IS) {
     fragRecord(
       (<u64>s0 << 32) | <u64>s1, (<u64>s2 << 32) | <u64>s3, (<u64>d0 << 32) | <u64>d1, (<u64>d2 << 32) | <u64>d3,
-      pFragId, ifi, pProto, v, pT,
+      pFragId, ifi, pProto, pCopy, v, pT,
     );
   }
   count(ifi, v);
@@ -466,14 +468,14 @@ function evaluate(ifi: u32, out: bool): u32 {
  * might be link-local (169.254/16, port 53) take the general path.
  */
 // @ts-ignore: decorator
-@inline function fastTracked4(ifi: u32, out: bool, src: u32, dst: u32, sport: u32, dport: u32, proto: u32, flags: u32, t: i64, h: u32): u32 {
+@inline function fastTracked4(ifi: u32, out: bool, src: u32, dst: u32, sport: u32, dport: u32, proto: u32, copy: u32, flags: u32, t: i64, h: u32): u32 {
   const local = out ? src : dst;
   const remote = out ? dst : src;
   const lport = out ? sport : dport;
   const rport = out ? dport : sport;
   if ((remote >> 16) == 0xa9fe || rport == 53) return 0;
   const key0 = <u64>local | (<u64>remote << 32);
-  const key1 = <u64>lport | (<u64>rport << 16) | (<u64>proto << 32) | (<u64>(ifi + 1) << 48);
+  const key1 = <u64>lport | (<u64>rport << 16) | (<u64>proto << 32) | (<u64>copy << COPY_SHIFT) | (<u64>(ifi + 1) << 48);
   let i = h & m4;
   while (true) {
     const e = t4 + (<usize>i << 5);
@@ -505,6 +507,7 @@ function loadRow(i: usize): void {
   pCode = load<u8>(b + B_ICMPCODE(c) + i);
   pId = load<u16>(b + B_ICMPID(c) + (i << 1));
   pFragId = load<u32>(b + B_FRAGID(c) + (i << 2));
+  pCopy = load<u8>(b + B_COPY(c) + i);
   const sa = b + B_SRC(c) + (i << 4);
   const da = b + B_DST(c) + (i << 4);
   s0 = load<u32>(sa);
@@ -539,7 +542,7 @@ export function setScratch(p: usize): void {
   } else {
     const x = (<u64>load<u32>(b + B_SRC(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_SPORT(c) + (i << 1));
     const y = (<u64>load<u32>(b + B_DST(c) + (i << 4)) << 16) | <u64>load<u16>(b + B_DPORT(c) + (i << 1));
-    h = symHash4(x, y, <u64>proto);
+    h = symHash4(x, y, <u64>proto ^ (<u64>load<u8>(b + B_COPY(c) + i) << COPY_SHIFT));
   }
   touchSink += <u32>load<u8>(t4 + (<usize>(h & m4) << 5));
   return h;
@@ -680,6 +683,7 @@ function expireAcross(a: usize, z: usize): void {
     const sport = <u32>load<u16>(b + B_SPORT(c) + (i << 1));
     const dport = <u32>load<u16>(b + B_DPORT(c) + (i << 1));
     const flags = <u32>load<u8>(b + B_TCPFLAGS(c) + i);
+    const copy = <u32>load<u8>(b + B_COPY(c) + i);
     const si = route4(src);
     const di = route4(dst);
     if ((si < 0 && di < 0) || (si >= 0 && di >= 0 && ifInstance(<u32>si) == ifInstance(<u32>di))) {
@@ -690,12 +694,12 @@ function expireAcross(a: usize, z: usize): void {
         ? pre
         : hashCol != 0
           ? load<u32>(hashCol + (i << 2))
-          : symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto);
+          : symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto ^ (<u64>copy << COPY_SHIFT));
       let rowLoaded = false;
       const first = si >= 0 ? <u32>si : <u32>di;
       const firstOut = si >= 0;
       evalIndex = 0;
-      let v = fastTracked4(first, firstOut, src, dst, sport, dport, proto, flags, t, h);
+      let v = fastTracked4(first, firstOut, src, dst, sport, dport, proto, copy, flags, t, h);
       if (v != 0) count(first, v);
       else {
         loadRow(i);
@@ -708,7 +712,7 @@ function expireAcross(a: usize, z: usize): void {
       outcome = v;
       if (si >= 0 && di >= 0 && v <= V_BYPASS) {
         evalIndex = 1;
-        let v2 = fastTracked4(<u32>di, false, src, dst, sport, dport, proto, flags, t, h);
+        let v2 = fastTracked4(<u32>di, false, src, dst, sport, dport, proto, copy, flags, t, h);
         if (v2 != 0) count(<u32>di, v2);
         else {
           if (!rowLoaded) loadRow(i);
@@ -863,7 +867,7 @@ export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize
         const dst = load<u32>(b + B_DST(c) + (i << 4));
         const sport = <u32>load<u16>(b + B_SPORT(c) + (i << 1));
         const dport = <u32>load<u16>(b + B_DPORT(c) + (i << 1));
-        const h = symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto);
+        const h = symHash4((<u64>src << 16) | <u64>sport, (<u64>dst << 16) | <u64>dport, <u64>proto ^ (<u64>load<u8>(b + B_COPY(c) + i) << COPY_SHIFT));
         store<u32>(hashes + (i << 2), h);
         if ((src >>> 16) != 0xa9fe && (dst >>> 16) != 0xa9fe && ((sport != 53 && dport != 53) || !anyResolver(src, dst))) {
           store<u8>(col + i, <u8>pick(h, nShards));
@@ -876,7 +880,7 @@ export function assignShards(n: usize, nShards: u32, col: usize, barriers: usize
       const da = b + B_DST(c) + (i << 4);
       // Not link-local (fd00:ec2::/96 on either side, S20): the flow hash is the shard.
       if (hasPorts(proto) && !isEc2Local(sa) && !isEc2Local(da)) {
-        const h = flowHash(true, sa, <u32>load<u16>(b + B_SPORT(c) + (i << 1)), da, <u32>load<u16>(b + B_DPORT(c) + (i << 1)), <u64>proto);
+        const h = flowHash(true, sa, <u32>load<u16>(b + B_SPORT(c) + (i << 1)), da, <u32>load<u16>(b + B_DPORT(c) + (i << 1)), <u64>proto ^ (<u64>load<u8>(b + B_COPY(c) + i) << COPY_SHIFT));
         store<u8>(col + i, <u8>pick(h, nShards));
         continue;
       }
@@ -941,11 +945,12 @@ function assignGeneral(i: usize, nShards: u32, barriers: usize, nb: u32): u32 {
   const sl = (<u64>s2 << 32) | <u64>s3;
   const dh = (<u64>d0 << 32) | <u64>d1;
   const dl = (<u64>d2 << 32) | <u64>d3;
+  const cx = <u64>pCopy << COPY_SHIFT;
   let shard: u32 = 0;
   if (pFF & FRAG_NONFIRST) {
     // With its first fragment (remembered below), else anywhere: without one it is denied everywhere.
-    const s = fragFind(sh, sl, dh, dl, pFragId, 0, pProto, pT);
-    return s != 0 ? s - 1 : pick(flowHash(pV6, sa, 0, da, 0, <u64>pProto), nShards);
+    const s = fragFind(sh, sl, dh, dl, pFragId, 0, pProto, pCopy, pT);
+    return s != 0 ? s - 1 : pick(flowHash(pV6, sa, 0, da, 0, <u64>pProto ^ cx), nShards);
   }
   const first = si >= 0 ? <u32>si : <u32>di;
   const firstOut = si >= 0;
@@ -959,8 +964,8 @@ function assignGeneral(i: usize, nShards: u32, barriers: usize, nb: u32): u32 {
     const qs = ports ? <u32>load<u16>(b + B_QSPORT(c) + (i << 1)) : 0;
     const qd = ports ? <u32>load<u16>(b + B_QDPORT(c) + (i << 1)) : 0;
     const qx = ports ? <u64>qp : keyExtra(qp, <u32>load<u8>(b + B_QTYPE(c) + i), <u32>load<u8>(b + B_QCODE(c) + i), <u32>load<u16>(b + B_QID(c) + (i << 1)));
-    const sF = pick(flowHash(pV6, b + B_QSRC(c) + (i << 4), qs, b + B_QDST(c) + (i << 4), qd, qx), nShards);
-    const sE = pick(flowHash(pV6, sa, 0, da, 0, keyExtra(pProto, pType, pCode, pId)), nShards);
+    const sF = pick(flowHash(pV6, b + B_QSRC(c) + (i << 4), qs, b + B_QDST(c) + (i << 4), qd, qx ^ cx), nShards);
+    const sE = pick(flowHash(pV6, sa, 0, da, 0, keyExtra(pProto, pType, pCode, pId) ^ cx), nShards);
     if (sF == sE) {
       shard = sE;
       owner = sE;
@@ -974,12 +979,12 @@ function assignGeneral(i: usize, nShards: u32, barriers: usize, nb: u32): u32 {
   } else {
     const ports = hasPorts(pProto);
     const extra = ports ? <u64>pProto : keyExtra(pProto, pType, pCode, pId);
-    shard = pick(flowHash(pV6, sa, ports ? pSport : 0, da, ports ? pDport : 0, extra), nShards);
+    shard = pick(flowHash(pV6, sa, ports ? pSport : 0, da, ports ? pDport : 0, extra ^ cx), nShards);
     owner = shard;
   }
   if ((pFF & (FRAG_IS | FRAG_NONFIRST)) == FRAG_IS) {
     // Its non-first fragments follow it (a barrier row is decided by its own-key shard).
-    fragRecord(sh, sl, dh, dl, pFragId, 0, pProto, owner + 1, pT);
+    fragRecord(sh, sl, dh, dl, pFragId, 0, pProto, pCopy, owner + 1, pT);
   }
   return shard;
 }

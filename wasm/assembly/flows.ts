@@ -7,7 +7,7 @@
 //
 // IPv4 entry, 32 bytes:
 //   0   u64  k0        local address | remote address << 32
-//   8   u64  k1        lport | rport << 16 | proto << 32 | (iface + 1) << 48   (0 = empty slot)
+//   8   u64  k1        lport | rport << 16 | proto << 32 | copy << 40 | (iface + 1) << 48   (0 = empty slot)
 //   16  i64  lastSeen  ns of the last allowed packet (S14)
 //   24  u8   tix       timeout index: the TCP state, or UDP / UDP stream / ICMP / other (layout.ts T_*)
 //   25  u8   bits      TCP: SYN side and FIN sides; UDP: transactions, initiating and last direction

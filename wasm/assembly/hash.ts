@@ -43,7 +43,7 @@ export function setSeed(s: u64): void {
   const aFirst = ah < bh || (ah == bh && (al < bl || (al == bl && pa <= pb)));
   let h = mix64(select<u64>(ah, bh, aFirst) ^ seed);
   h = mix64(h ^ select<u64>(al, bl, aFirst));
-  h = mix64(h ^ (select<u64>(pa, pb, aFirst) | (select<u64>(pb, pa, aFirst) << 16) | (extra << 32)));
+  h = mix64(h ^ (select<u64>(pa, pb, aFirst) | (select<u64>(pb, pa, aFirst) << 16)) ^ mix64(extra));
   h = mix64(h ^ select<u64>(bh, ah, aFirst));
   return <u32>(mix64(h ^ select<u64>(bl, al, aFirst)) >> 32);
 }
@@ -54,20 +54,31 @@ export function setSeed(s: u64): void {
   return proto == 6 || proto == 17;
 }
 
-/** Hash of a stored IPv4 key (k0 = local | remote << 32; k1 = ports | proto << 32 | iface << 48). */
+/** Where a key's copy number (capacity scaling) sits: in k1, and in a hash's extra word. */
+export const COPY_SHIFT: u64 = 40;
+
+/** The copy number of a stored key. */
+// @ts-ignore: decorator
+@inline export function copyOf(k1: u64): u64 {
+  return (k1 >> COPY_SHIFT) & 0xff;
+}
+
+/** Hash of a stored IPv4 key (k0 = local | remote << 32; k1 = ports | proto << 32 | copy << 40 | iface << 48). */
 // @ts-ignore: decorator
 @inline export function keyHash4(k0: u64, k1: u64): u32 {
   const proto = <u32>(k1 >> 32) & 0xff;
   const local = k0 & 0xffffffff;
   const remote = k0 >> 32;
-  if (hasSidePorts(proto)) return symHash4((local << 16) | (k1 & 0xffff), (remote << 16) | ((k1 >> 16) & 0xffff), <u64>proto);
-  return symHash4(local << 16, remote << 16, <u64>proto | ((k1 & 0xffffffff) << 8));
+  const c = copyOf(k1) << COPY_SHIFT;
+  if (hasSidePorts(proto)) return symHash4((local << 16) | (k1 & 0xffff), (remote << 16) | ((k1 >> 16) & 0xffff), <u64>proto ^ c);
+  return symHash4(local << 16, remote << 16, (<u64>proto | ((k1 & 0xffffffff) << 8)) ^ c);
 }
 
 /** Hash of a stored IPv6 key (local a,b; remote c,d; k1 as IPv4). */
 // @ts-ignore: decorator
 @inline export function keyHash6(a: u64, b: u64, c: u64, d: u64, k1: u64): u32 {
   const proto = <u32>(k1 >> 32) & 0xff;
-  if (hasSidePorts(proto)) return symHash6(a, b, k1 & 0xffff, c, d, (k1 >> 16) & 0xffff, <u64>proto);
-  return symHash6(a, b, 0, c, d, 0, <u64>proto | ((k1 & 0xffffffff) << 8));
+  const x = copyOf(k1) << COPY_SHIFT;
+  if (hasSidePorts(proto)) return symHash6(a, b, k1 & 0xffff, c, d, (k1 >> 16) & 0xffff, <u64>proto ^ x);
+  return symHash6(a, b, 0, c, d, 0, (<u64>proto | ((k1 & 0xffffffff) << 8)) ^ x);
 }

@@ -51,7 +51,9 @@
 @inline export function B_QCODE(c: usize): usize { return 102 * c; }
 // @ts-ignore: decorator
 @inline export function B_OUT(c: usize): usize { return 103 * c; }
-export const BATCH_BYTES_PER_PACKET: usize = 104;
+// @ts-ignore: decorator
+@inline export function B_COPY(c: usize): usize { return 104 * c; }
+export const BATCH_BYTES_PER_PACKET: usize = 105;
 
 export const FRAG_IS: u32 = 1;
 export const FRAG_NONFIRST: u32 = 2;

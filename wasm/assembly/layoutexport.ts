@@ -1,6 +1,6 @@
 import {
   B_DPORT, B_DST, B_FRAGFLAGS, B_FRAGID, B_ICMPCODE, B_ICMPID, B_ICMPTYPE, B_KIND, B_LEN, B_OUT, B_PROTO, B_QCODE,
-  B_QDPORT, B_QDST, B_QID, B_QPROTO, B_QSPORT, B_QSRC, B_QTYPE, B_SPORT, B_SRC, B_TCPFLAGS, B_TS, B_CAPIF,
+  B_QDPORT, B_QDST, B_QID, B_QPROTO, B_QSPORT, B_QSRC, B_QTYPE, B_SPORT, B_SRC, B_TCPFLAGS, B_TS, B_CAPIF, B_COPY,
 } from './layout';
 
 /** Byte offset of batch field k (in src/trace/batch.ts field order) for capacity c. */
@@ -30,6 +30,7 @@ export function batchOffset(k: i32, c: usize): usize {
     case 21: return B_QCODE(c);
     case 22: return B_OUT(c);
     case 23: return B_CAPIF(c);
+    case 24: return B_COPY(c);
   }
   return 0xffffffff;
 }
