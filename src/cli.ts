@@ -48,6 +48,7 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
     )
     .argument('[trace]', 'trace file (pcap, pcapng, gzip of either, Arrow, JSON lines; recognised by content)')
     .option('-c, --config <file>', 'config file (JSON or YAML)')
+    .option('--catalog <file>', 'instance types and their measured allowances (ctreplay/catalog@1), added to the built-in ones')
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json', 'md']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('-w, --workers <n>', "worker threads, one flow shard each (default: the machine's cores)")
@@ -65,6 +66,7 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
         trace: string | undefined,
         opts: {
           config?: string;
+          catalog?: string;
           format: string;
           out?: string;
           workers?: string;
@@ -89,7 +91,7 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
         const series = opts.series === undefined ? undefined : Number(opts.series);
         if (series !== undefined && !(Number.isFinite(series) && series > 0))
           throw new UsageError(`replay: --series must be a number of seconds > 0, got "${opts.series}"`);
-        const cfg = loadConfig(configFile);
+        const cfg = loadConfig(configFile, opts.catalog ? { catalog: opts.catalog } : {});
         const source = await openTrace(trace, { reader: opts.reader });
         const progress = opts.progress && process.stderr.isTTY ? new Progress(io.stderr, 'replay') : null;
         const abort = new AbortController();

@@ -9,6 +9,7 @@ import { parse as parseYaml, parseDocument, YAMLParseError } from 'yaml';
 import { InputError } from '../errors.js';
 import { Field } from './reader.js';
 import { resolveConfig } from './resolve.js';
+import { loadCatalogFile, type CatalogEntry } from './catalog.js';
 import type { ResolvedConfig } from './types.js';
 
 /** Reads and parses a JSON or YAML file into its root Field. */
@@ -67,11 +68,12 @@ function jsonErrorLine(text: string, message: string): string {
 }
 
 /** Resolves a config given as a root Field; `{file: …}` includes resolve relative to that field's file. */
-export function resolveConfigField(root: Field): ResolvedConfig {
-  return resolveConfig(root, (path, from) => readStructuredFile(resolve(dirname(from.file), path)));
+export function resolveConfigField(root: Field, catalog: readonly CatalogEntry[] = []): ResolvedConfig {
+  return resolveConfig(root, (path, from) => readStructuredFile(resolve(dirname(from.file), path)), { catalog });
 }
 
-/** Loads and resolves a config file (JSON or YAML). */
-export function loadConfig(file: string): ResolvedConfig {
-  return resolveConfigField(readStructuredFile(file));
+/** Loads and resolves a config file (JSON or YAML), with an optional catalog file of instance types. */
+export function loadConfig(file: string, opts: { readonly catalog?: string } = {}): ResolvedConfig {
+  const catalog = opts.catalog ? loadCatalogFile(opts.catalog) : [];
+  return resolveConfigField(readStructuredFile(file), catalog);
 }

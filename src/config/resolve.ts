@@ -8,7 +8,7 @@
 import { parseCidr, type Addr, type Cidr, cidrContains, formatCidr } from '../model/addr.js';
 import { PROTO, readProtocol } from '../model/protocol.js';
 import { readTime, secondsToNs } from '../model/time.js';
-import { catalogLookup } from './catalog.js';
+import { mergeCatalogs, readCatalogEntries, type Catalog, type CatalogEntry } from './catalog.js';
 import { Field } from './reader.js';
 import { CONNTRACK_KEYS, CONNTRACK_RANGES, resolveTimeouts, type ConntrackKey } from './timeouts.js';
 import type {
@@ -27,7 +27,15 @@ import type {
 /** Reads an included file (`securityGroups: {file: …}`), relative to the including file; returns its root field. */
 export type IncludeLoader = (path: string, from: Field) => Field;
 
-const TOP_KEYS = ['securityGroups', 'prefixLists', 'groupMembers', 'instances', 'events', 'description'] as const;
+const TOP_KEYS = [
+  'securityGroups',
+  'prefixLists',
+  'groupMembers',
+  'instances',
+  'events',
+  'catalog',
+  'description',
+] as const;
 const GROUP_KEYS = [
   'GroupId',
   'GroupName',
@@ -72,8 +80,14 @@ const RULE_ACTIONS = ['authorizeIngress', 'authorizeEgress', 'revokeIngress', 'r
 const ACTIONS = [...RULE_ACTIONS, 'setSecurityGroups', 'modifyConnectionTracking'] as const;
 
 /** Resolves and validates a config whose root is `root`. */
-export function resolveConfig(root: Field, include: IncludeLoader): ResolvedConfig {
+export function resolveConfig(
+  root: Field,
+  include: IncludeLoader,
+  extra: { readonly catalog?: readonly CatalogEntry[] } = {},
+): ResolvedConfig {
   root.object(TOP_KEYS, 'a config object');
+  const catalogF = root.opt('catalog');
+  const catalog = mergeCatalogs(extra.catalog ?? [], catalogF ? readCatalogEntries(catalogF, 'config') : []);
 
   const prefixLists = readCidrMap(root.opt('prefixLists'), 'prefix list', false);
   const groupMembers = readCidrMap(root.opt('groupMembers'), 'group', true);
@@ -101,10 +115,10 @@ export function resolveConfig(root: Field, include: IncludeLoader): ResolvedConf
     });
   }
 
-  const { instances, interfaces } = readInstances(root.req('instances'), groups);
+  const { instances, interfaces } = readInstances(root.req('instances'), groups, catalog);
   const events = readEvents(root.opt('events'), refs, groups, instances, interfaces);
 
-  return { file: root.file, groups, prefixLists, groupMembers, instances, interfaces, events };
+  return { file: root.file, groups, prefixLists, groupMembers, instances, interfaces, events, catalog };
 }
 
 interface RefContext {
@@ -260,7 +274,7 @@ export function ruleKey(r: Rule): string {
   return `${r.proto}|${r.from}|${r.to}|${peer}`;
 }
 
-function readInstances(f: Field, groups: ReadonlyMap<string, SecurityGroup>) {
+function readInstances(f: Field, groups: ReadonlyMap<string, SecurityGroup>, catalog: Catalog) {
   const instances: Instance[] = [];
   const interfaces: Interface[] = [];
   const instanceIds = new Set<string>();
@@ -284,8 +298,9 @@ function readInstances(f: Field, groups: ReadonlyMap<string, SecurityGroup>) {
       allowance = allowanceF.int(0, 2 ** 32 - 1, 'a number of connections');
       allowanceSource = 'config';
     } else if (type !== null) {
-      const entry = catalogLookup(type);
-      if (entry) {
+      // A type the catalog does not know, or knows without a measurement, is unlimited (S17).
+      const entry = catalog.get(type);
+      if (entry && entry.allowance !== null) {
         allowance = entry.allowance;
         allowanceSource = 'catalog';
       }

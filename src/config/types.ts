@@ -1,3 +1,4 @@
+import type { Catalog } from './catalog.js';
 /**
  * The resolved configuration: every default filled in, every reference
  * checked, times in integer nanoseconds. Engines read only this, never raw
@@ -117,4 +118,6 @@ export interface ResolvedConfig {
   readonly interfaces: readonly Interface[];
   /** Events in application order (by `at`, then file order). */
   readonly events: readonly ConfigEvent[];
+  /** Instance types and their allowances (built-in, `--catalog`, then the config's `catalog`). */
+  readonly catalog: Catalog;
 }
