@@ -48,7 +48,10 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
     )
     .argument('[trace]', 'trace file (pcap, pcapng, gzip of either, Arrow, JSON lines; recognised by content)')
     .option('-c, --config <file>', 'config file (JSON or YAML)')
-    .option('--catalog <file>', 'instance types and their measured allowances (ctreplay/catalog@1), added to the built-in ones')
+    .option(
+      '--catalog <file>',
+      'instance types and their measured allowances (ctreplay/catalog@1), added to the built-in ones',
+    )
     .addOption(new Option('-f, --format <format>', 'report format').choices(['text', 'json', 'md']).default('text'))
     .option('-o, --out <file>', 'write the report to a file instead of stdout')
     .option('-w, --workers <n>', "worker threads, one flow shard each (default: the machine's cores)")
@@ -138,6 +141,71 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
             : opts.format === 'md'
               ? renderMarkdown(report)
               : renderText(report);
+        if (opts.out) writeFileSync(opts.out, text);
+        else io.stdout(text);
+      },
+    );
+
+  program
+    .command('capacity')
+    .description(
+      'what each allowance or instance type would drop, at several traffic scales, and the allowance the trace needs',
+    )
+    .argument('<trace>', 'trace file (format recognised by content)')
+    .requiredOption('-c, --config <file>', 'config file (JSON or YAML)')
+    .option('--instance <id>', 'the instance to size (default: the only one)')
+    .option('--allowances <list>', 'allowances to try, comma-separated (e.g. 10000,50000)')
+    .option('--types <list>', 'instance types to try, from the catalog (e.g. m7i-flex.large,t3.micro)')
+    .option('--scale <list>', 'traffic scales: k copies of every flow (e.g. 1,2,4,8)', '1')
+    .option('--catalog <file>', 'instance types and their measured allowances (ctreplay/catalog@1)')
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'md', 'html']).default('text'),
+    )
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(
+      async (
+        trace: string,
+        opts: {
+          config: string;
+          instance?: string;
+          allowances?: string;
+          types?: string;
+          scale: string;
+          catalog?: string;
+          format: string;
+          out?: string;
+        },
+      ) => {
+        const { runCapacity } = await import('./capacity/capacity.js');
+        const list = (name: string, v: string | undefined, parse: (x: string) => number): number[] | undefined =>
+          v === undefined
+            ? undefined
+            : v.split(',').map((x) => {
+                const n = parse(x.trim());
+                if (!Number.isInteger(n) || n < 0)
+                  throw new UsageError(`capacity: --${name} takes whole numbers separated by commas, got "${x}"`);
+                return n;
+              });
+        const allowances = list('allowances', opts.allowances, (x) => (/^\d+$/.test(x) ? Number(x) : NaN));
+        const scales = list('scale', opts.scale, (x) => (/^\d+$/.test(x) ? Number(x) : NaN));
+        const types = opts.types
+          ?.split(',')
+          .map((t) => t.trim())
+          .filter((t) => t.length > 0);
+        const cfg = loadConfig(opts.config, opts.catalog ? { catalog: opts.catalog } : {});
+        // Refuse a file that is not a trace before any work.
+        await (await openTrace(trace)).close();
+        const report = await runCapacity(cfg, () => openTrace(trace), {
+          ...(opts.instance !== undefined ? { instance: opts.instance } : {}),
+          ...(allowances ? { allowances } : {}),
+          ...(types ? { types } : {}),
+          ...(scales ? { scales } : {}),
+        });
+        let text: string;
+        if (opts.format === 'json') text = JSON.stringify(report, null, 2) + '\n';
+        else if (opts.format === 'md') text = (await import('./capacity/render.js')).renderCapacityMarkdown(report);
+        else if (opts.format === 'html') text = (await import('./report/html.js')).renderCapacityHtml(report);
+        else text = (await import('./capacity/render.js')).renderCapacityText(report);
         if (opts.out) writeFileSync(opts.out, text);
         else io.stdout(text);
       },
