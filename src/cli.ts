@@ -212,6 +212,35 @@ export async function run(args: readonly string[], io: Io = processIo): Promise<
     );
 
   program
+    .command('explain')
+    .description('which flows are tracked and why (S9), grouped by instance, direction, protocol and port')
+    .argument('<trace>', 'trace file (format recognised by content)')
+    .requiredOption('-c, --config <file>', 'config file (JSON or YAML)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'md']).default('text'))
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action(async (trace: string, opts: { config: string; format: string; out?: string }) => {
+      const { runExplain } = await import('./explain/explain.js');
+      const { renderExplainMarkdown, renderExplainText } = await import('./explain/render.js');
+      const cfg = loadConfig(opts.config);
+      const source = await openTrace(trace);
+      let report;
+      try {
+        report = await runExplain(cfg, source);
+      } finally {
+        await source.close();
+      }
+      for (const w of source.warnings) io.stderr(`ctreplay: warning: ${w}\n`);
+      const text =
+        opts.format === 'json'
+          ? JSON.stringify(report, null, 2) + '\n'
+          : opts.format === 'md'
+            ? renderExplainMarkdown(report)
+            : renderExplainText(report);
+      if (opts.out) writeFileSync(opts.out, text);
+      else io.stdout(text);
+    });
+
+  program
     .command('check')
     .description('run scenarios and compare every verdict and counter with its expectation (exit 1 on any mismatch)')
     .argument('<scenario...>', 'scenario files (JSON or YAML)')

@@ -247,17 +247,8 @@ export class ReferenceEngine {
 
   // ---------------------------------------------------------------- S20
 
-  /** S20: traffic with the VPC resolver (TCP/UDP port 53), instance metadata or time sync, in either direction. */
   private isLinkLocal(iface: Interface, dir: Dir, p: IpPacket): boolean {
-    const remote = dir === 'out' ? p.dst : p.src;
-    const remotePort = dir === 'out' ? p.dport : p.sport;
-    if (METADATA.some((a) => sameAddr(a, remote))) return true;
-    if (TIME_SYNC.some((a) => sameAddr(a, remote))) return true;
-    if (hasPorts(p.proto) && remotePort === 53) {
-      if (RESOLVER.some((a) => sameAddr(a, remote))) return true;
-      if (iface.vpcResolver !== null && sameAddr(iface.vpcResolver, remote)) return true;
-    }
-    return false;
+    return isLinkLocalService(iface, dir, p);
   }
 
   /** S20: 1024 tokens, refilled at 1024 per second, full at the start; exact integer arithmetic. */
@@ -484,7 +475,20 @@ interface KeyFields {
  * one flow); other ICMP (incl. errors evaluated by rules): type and code;
  * other protocols: addresses only.
  */
-function flowKey(ifi: number, dir: Dir, p: KeyFields): string {
+/** S20: traffic with the VPC resolver (TCP/UDP port 53), instance metadata or time sync, in either direction. */
+export function isLinkLocalService(iface: Interface, dir: Dir, p: IpPacket): boolean {
+  const remote = dir === 'out' ? p.dst : p.src;
+  const remotePort = dir === 'out' ? p.dport : p.sport;
+  if (METADATA.some((a) => sameAddr(a, remote))) return true;
+  if (TIME_SYNC.some((a) => sameAddr(a, remote))) return true;
+  if (hasPorts(p.proto) && remotePort === 53) {
+    if (RESOLVER.some((a) => sameAddr(a, remote))) return true;
+    if (iface.vpcResolver !== null && sameAddr(iface.vpcResolver, remote)) return true;
+  }
+  return false;
+}
+
+export function flowKey(ifi: number, dir: Dir, p: KeyFields): string {
   const [local, remote] = dir === 'out' ? [p.src, p.dst] : [p.dst, p.src];
   const head = `${ifi}|${p.proto}|${addrKey(local)}|${addrKey(remote)}${p.copy ? `|c${p.copy}` : ''}`;
   if (hasPorts(p.proto)) {
@@ -505,7 +509,7 @@ function fragmentKey(p: IpPacket): string {
 }
 
 /** S8 protocol and ports: TCP/UDP by destination port; ICMP by type (FromPort) and code (ToPort), -1 = any; others all. */
-function protoPortsMatch(r: Rule, p: IpPacket): boolean {
+export function protoPortsMatch(r: Rule, p: IpPacket): boolean {
   if (r.proto === -1) return true;
   if (r.proto !== p.proto) return false;
   if (hasPorts(p.proto)) return p.dport >= r.from && p.dport <= r.to;
@@ -514,18 +518,18 @@ function protoPortsMatch(r: Rule, p: IpPacket): boolean {
 }
 
 /** S9 "open peer": 0.0.0.0/0 or ::/0 of the given family, as a CIDR. */
-function isOpenPeer(r: Rule, family: 4 | 6): boolean {
+export function isOpenPeer(r: Rule, family: 4 | 6): boolean {
   return r.peer.kind === 'cidr' && r.peer.cidr.len === 0 && r.peer.cidr.v === family;
 }
 
 /** Protocol and destination port match (for S9's "matches the flow's … traffic"). */
-function matchesPort(r: Rule, proto: number, port: number): boolean {
+export function matchesPort(r: Rule, proto: number, port: number): boolean {
   if (r.proto === -1) return true;
   return r.proto === proto && port >= r.from && port <= r.to;
 }
 
 /** S9: one rule covering the protocol (or -1) on all ports 0–65535. */
-function coversAllPorts(r: Rule, proto: number): boolean {
+export function coversAllPorts(r: Rule, proto: number): boolean {
   return r.proto === -1 || (r.proto === proto && r.from === 0 && r.to === 65535);
 }
 
